@@ -1,0 +1,149 @@
+/* The tracing API: tracer providers, tracers and spans. Instrumentation code needs only this header
+ * (and context.h); without an SDK installed every call is a cheap no-op.
+ *
+ * Span lifetime: otelc_tracer_start_span() never returns NULL and gives the caller one reference.
+ * otelc_span_end() ends the span and consumes that reference, so the handle must not be used after it,
+ * unless the caller took another reference with otelc_span_retain(); every operation on an ended
+ * span (including a second end) is then ignored, and otelc_span_release() drops the extra reference.
+ * A span is mutated by one thread at a time; ending it from another thread is allowed. Every span
+ * function is a no-op on NULL. */
+#ifndef OTELC_TRACE_H
+#define OTELC_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otelc/attr.h"
+#include "otelc/export.h"
+#include "otelc/span_context.h"
+#include "otelc/status.h"
+
+OTELC_BEGIN_DECLS
+
+typedef struct otelc_tracer_provider otelc_tracer_provider;
+typedef struct otelc_tracer otelc_tracer;
+typedef struct otelc_span otelc_span;
+typedef struct otelc_context otelc_context;
+
+typedef enum otelc_span_kind {
+    OTELC_SPAN_KIND_UNSPECIFIED = 0, /* treated as INTERNAL */
+    OTELC_SPAN_KIND_INTERNAL = 1,
+    OTELC_SPAN_KIND_SERVER = 2,
+    OTELC_SPAN_KIND_CLIENT = 3,
+    OTELC_SPAN_KIND_PRODUCER = 4,
+    OTELC_SPAN_KIND_CONSUMER = 5
+} otelc_span_kind;
+
+typedef enum otelc_status_code {
+    OTELC_STATUS_UNSET = 0,
+    OTELC_STATUS_OK = 1,
+    OTELC_STATUS_ERROR = 2
+} otelc_status_code;
+
+/* A link to another span, given at start or later with otelc_span_add_link(). */
+typedef struct otelc_link_options {
+    otelc_span_context context;
+    const otelc_attr *attributes;
+    size_t attribute_count;
+} otelc_link_options;
+
+/* Options for otelc_tracer_start_span(). Fill with otelc_span_start_options_init() and change only
+ * what you need. Everything pointed to is copied before start returns. */
+typedef struct otelc_span_start_options {
+    size_t struct_size;
+    otelc_span_kind kind;
+    /* Parent selection, first match wins: root=true makes a new trace; parent_span; parent (a context,
+     * e.g. extracted from headers); otherwise the thread's active span (see context.h). */
+    bool root;
+    otelc_span *parent_span;
+    const otelc_context *parent;
+    const otelc_attr *attributes;
+    size_t attribute_count;
+    const otelc_link_options *links;
+    size_t link_count;
+    /* Start time in Unix nanoseconds; 0 means now. */
+    uint64_t start_time_unix_nano;
+} otelc_span_start_options;
+
+OTELC_API void otelc_span_start_options_init(otelc_span_start_options *opts);
+
+/* ---- Provider and tracers ---------------------------------------------------------------------- */
+
+/* Installs the process-wide provider (NULL restores the no-op one). The caller keeps ownership and must
+ * keep the provider alive while installed; an SDK provider uninstalls itself when destroyed.
+ * Thread-safe. */
+OTELC_API void otelc_set_tracer_provider(otelc_tracer_provider *provider);
+/* The installed provider (borrowed) or the static no-op provider; never NULL. Thread-safe. */
+OTELC_API otelc_tracer_provider *otelc_get_tracer_provider(void);
+
+/* Tracer for an instrumentation scope from the global provider. The tracer follows whichever
+ * provider is installed when spans start, so a library may get its tracer before the application
+ * installs the SDK. Returned tracers are owned by otelc and live until process exit; calling this
+ * again with the same scope returns the same tracer. name NULL or "" gives a valid tracer with an
+ * empty name (and one debug diagnostic). Thread-safe. */
+OTELC_API otelc_tracer *otelc_get_tracer(const char *name, const char *version, const char *schema_url);
+
+/* Tracer for a scope with attributes, from a specific provider (NULL = global). Owned by the provider
+ * (valid until it is destroyed), cached per scope. Thread-safe. */
+typedef struct otelc_scope_options {
+    size_t struct_size;
+    const char *name;
+    const char *version;
+    const char *schema_url;
+    const otelc_attr *attributes;
+    size_t attribute_count;
+} otelc_scope_options;
+OTELC_API otelc_tracer *otelc_tracer_provider_get_tracer(otelc_tracer_provider *provider,
+                                                          const otelc_scope_options *scope);
+
+/* ---- Spans --------------------------------------------------------------------------------------- */
+
+/* Starts a span; opts may be NULL (defaults). Never returns NULL. Thread-safe. */
+OTELC_API otelc_span *otelc_tracer_start_span(otelc_tracer *tracer, const char *name,
+                                              const otelc_span_start_options *opts);
+
+/* Ends the span at end_time_unix_nano (0 = now) and releases the caller's reference. */
+OTELC_API void otelc_span_end(otelc_span *span, uint64_t end_time_unix_nano);
+
+OTELC_API otelc_span *otelc_span_retain(otelc_span *span);
+OTELC_API void otelc_span_release(otelc_span *span);
+
+/* True while the span records (sampled by the SDK and not yet ended). */
+OTELC_API bool otelc_span_is_recording(const otelc_span *span);
+/* The span's context (borrowed trace state: valid while the caller holds the span). An invalid
+ * (all-zero) context for NULL. */
+OTELC_API otelc_span_context otelc_span_get_context(const otelc_span *span);
+
+/* Attribute setters: copy key and value. A key set again replaces the old value. Empty or NULL keys and
+ * NONE values are dropped and counted; values longer than the configured limit are truncated. */
+OTELC_API void otelc_span_set_attribute(otelc_span *span, const char *key, otelc_value value);
+OTELC_API void otelc_span_set_attributes(otelc_span *span, const otelc_attr *attrs, size_t count);
+OTELC_API void otelc_span_set_attr_str(otelc_span *span, const char *key, const char *value);
+OTELC_API void otelc_span_set_attr_bool(otelc_span *span, const char *key, bool value);
+OTELC_API void otelc_span_set_attr_int(otelc_span *span, const char *key, int64_t value);
+OTELC_API void otelc_span_set_attr_double(otelc_span *span, const char *key, double value);
+
+/* Adds an event; time 0 means now. Copies name and attributes. */
+OTELC_API void otelc_span_add_event(otelc_span *span, const char *name, const otelc_attr *attrs,
+                                    size_t count, uint64_t time_unix_nano);
+/* Adds a link; links to invalid span contexts are kept only when they carry attributes or trace state,
+ * as the specification allows. */
+OTELC_API void otelc_span_add_link(otelc_span *span, const otelc_link_options *link);
+
+/* Status precedence (specification): OK is final; ERROR replaces UNSET or ERROR; UNSET is ignored.
+ * description is kept only with ERROR. */
+OTELC_API void otelc_span_set_status(otelc_span *span, otelc_status_code code, const char *description);
+OTELC_API void otelc_span_update_name(otelc_span *span, const char *name);
+
+/* Records an "exception" event with exception.type, exception.message and exception.stacktrace
+ * (each may be NULL to omit) plus extra attributes. Does not change the status. */
+OTELC_API void otelc_span_record_exception(otelc_span *span, const char *type, const char *message,
+                                           const char *stacktrace, const otelc_attr *attrs,
+                                           size_t count);
+
+/* Current time in Unix nanoseconds, from the same clock spans use. Thread-safe. */
+OTELC_API uint64_t otelc_now_unix_nano(void);
+
+OTELC_END_DECLS
+#endif

@@ -1,0 +1,68 @@
+/* The read-only view of a finished span that processors and exporters receive. The SDK's span storage
+ * begins with this struct, so exporters read the span in place without copies. Everything is borrowed:
+ * valid until the export (or on_end) call returns. Strings are NUL-terminated. */
+#ifndef OTELC_SDK_SPAN_DATA_H
+#define OTELC_SDK_SPAN_DATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "otelc/attr.h"
+#include "otelc/span_context.h"
+#include "otelc/trace.h"
+#include "otelc/sdk/resource.h"
+
+OTELC_BEGIN_DECLS
+
+typedef struct otelc_instrumentation_scope {
+    const char *name;       /* "" when none */
+    const char *version;    /* "" when none */
+    const char *schema_url; /* "" when none */
+    const otelc_attr *attributes;
+    uint32_t attribute_count;
+} otelc_instrumentation_scope;
+
+typedef struct otelc_event_data {
+    const char *name;
+    uint64_t time_unix_nano;
+    const otelc_attr *attributes;
+    uint32_t attribute_count;
+    uint32_t dropped_attributes_count;
+} otelc_event_data;
+
+typedef struct otelc_link_data {
+    otelc_span_context context;
+    const otelc_attr *attributes;
+    uint32_t attribute_count;
+    uint32_t dropped_attributes_count;
+} otelc_link_data;
+
+typedef struct otelc_span_data {
+    otelc_span_context context;
+    uint8_t parent_span_id[8]; /* all zero for a root span */
+    bool has_parent;
+    bool parent_is_remote;
+    otelc_span_kind kind; /* never UNSPECIFIED: normalised to INTERNAL */
+    otelc_status_code status_code;
+    const char *status_description; /* "" unless status is ERROR with a description */
+    const char *name;
+    uint64_t start_time_unix_nano;
+    uint64_t end_time_unix_nano;
+    const otelc_attr *attributes;
+    uint32_t attribute_count;
+    uint32_t dropped_attributes_count;
+    const otelc_event_data *events;
+    uint32_t event_count;
+    uint32_t dropped_events_count;
+    const otelc_link_data *links;
+    uint32_t link_count;
+    uint32_t dropped_links_count;
+    const otelc_resource *resource;
+    const otelc_instrumentation_scope *scope;
+} otelc_span_data;
+
+/* Lookup helper for tests and exporters: the attribute with key, or NULL. */
+OTELC_API const otelc_attr *otelc_attrs_find(const otelc_attr *attrs, size_t count, const char *key);
+
+OTELC_END_DECLS
+#endif

@@ -1,0 +1,167 @@
+/* Processor handle, the simple processor and the multi processor. */
+#include <string.h>
+
+#include "internal.h"
+#include "otelc/sdk/processor.h"
+
+struct otelc_processor {
+    const otelc_processor_ops *ops;
+    void *impl;
+    atomic_bool shut_down;
+};
+
+otelc_processor *otelc_processor_create(const otelc_processor_ops *ops, void *impl) {
+    if (!ops || !ops->on_end) {
+        if (ops && ops->destroy) ops->destroy(impl);
+        return NULL;
+    }
+    otelc_processor *p = otelc_malloc(sizeof *p);
+    if (!p) {
+        if (ops->destroy) ops->destroy(impl);
+        return NULL;
+    }
+    p->ops = ops;
+    p->impl = impl;
+    atomic_init(&p->shut_down, false);
+    return p;
+}
+
+bool otelc__processor_has_on_start(const otelc_processor *p) { return p && p->ops->on_start; }
+
+void otelc__processor_on_start(otelc_processor *p, otelc_span *span, const otelc_context *parent) {
+    if (p->ops->on_start && !atomic_load_explicit(&p->shut_down, memory_order_relaxed))
+        p->ops->on_start(p->impl, span, parent);
+}
+
+void otelc__processor_on_end(otelc_processor *p, otelc_span *span, const otelc_span_data *data) {
+    if (atomic_load_explicit(&p->shut_down, memory_order_relaxed)) {
+        if (data->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED) otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
+        return;
+    }
+    p->ops->on_end(p->impl, span, data);
+}
+
+otelc_status otelc_processor_force_flush(otelc_processor *p, uint32_t timeout_ms) {
+    if (!p) return OTELC_ERR_INVALID_ARGUMENT;
+    if (atomic_load(&p->shut_down)) return OTELC_ERR_ALREADY_SHUTDOWN;
+    return p->ops->force_flush ? p->ops->force_flush(p->impl, timeout_ms) : OTELC_OK;
+}
+
+otelc_status otelc_processor_shutdown(otelc_processor *p, uint32_t timeout_ms) {
+    if (!p) return OTELC_ERR_INVALID_ARGUMENT;
+    if (atomic_exchange(&p->shut_down, true)) return OTELC_OK;
+    return p->ops->shutdown ? p->ops->shutdown(p->impl, timeout_ms) : OTELC_OK;
+}
+
+void otelc_processor_destroy(otelc_processor *p) {
+    if (!p) return;
+    if (!atomic_load(&p->shut_down)) otelc_processor_shutdown(p, 5000);
+    if (p->ops->destroy) p->ops->destroy(p->impl);
+    otelc_free(p);
+}
+
+/* ---- simple ---- */
+
+typedef struct simple_processor {
+    otelc_exporter *exporter;
+    pthread_mutex_t lock; /* exporters are never called concurrently */
+} simple_processor;
+
+static void simple_on_end(void *self, otelc_span *span, const otelc_span_data *data) {
+    (void)span;
+    simple_processor *sp = self;
+    if (!(data->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED)) return;
+    pthread_mutex_lock(&sp->lock);
+    otelc_export_result r = otelc_exporter_export(sp->exporter, &data, 1);
+    pthread_mutex_unlock(&sp->lock);
+    otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, 1);
+}
+
+static otelc_status simple_flush(void *self, uint32_t timeout_ms) {
+    simple_processor *sp = self;
+    pthread_mutex_lock(&sp->lock);
+    otelc_status st = otelc_exporter_force_flush(sp->exporter, timeout_ms);
+    pthread_mutex_unlock(&sp->lock);
+    return st;
+}
+
+static otelc_status simple_shutdown(void *self, uint32_t timeout_ms) {
+    simple_processor *sp = self;
+    pthread_mutex_lock(&sp->lock);
+    otelc_status st = otelc_exporter_shutdown(sp->exporter, timeout_ms);
+    pthread_mutex_unlock(&sp->lock);
+    return st;
+}
+
+static void simple_destroy(void *self) {
+    simple_processor *sp = self;
+    otelc_exporter_destroy(sp->exporter);
+    pthread_mutex_destroy(&sp->lock);
+    otelc_free(sp);
+}
+
+static const otelc_processor_ops simple_ops = {NULL, simple_on_end, simple_flush, simple_shutdown, simple_destroy};
+
+otelc_processor *otelc_simple_processor_create(otelc_exporter *exporter) {
+    if (!exporter) return NULL;
+    simple_processor *sp = otelc_malloc(sizeof *sp);
+    if (!sp) {
+        otelc_exporter_destroy(exporter);
+        return NULL;
+    }
+    sp->exporter = exporter;
+    pthread_mutex_init(&sp->lock, NULL);
+    return otelc_processor_create(&simple_ops, sp);
+}
+
+/* ---- multi ---- */
+
+typedef struct multi_processor {
+    otelc_processor **parts;
+    size_t count;
+} multi_processor;
+
+static void multi_on_start(void *self, otelc_span *span, const otelc_context *parent) {
+    multi_processor *m = self;
+    for (size_t i = 0; i < m->count; i++) otelc__processor_on_start(m->parts[i], span, parent);
+}
+static void multi_on_end(void *self, otelc_span *span, const otelc_span_data *data) {
+    multi_processor *m = self;
+    for (size_t i = 0; i < m->count; i++) otelc__processor_on_end(m->parts[i], span, data);
+}
+
+/* Splits the remaining time between parts so the whole call honours timeout_ms. */
+static otelc_status multi_each(multi_processor *m, uint32_t timeout_ms,
+                               otelc_status (*fn)(otelc_processor *, uint32_t)) {
+    otelc_status worst = OTELC_OK;
+    uint64_t deadline = otelc_now_unix_nano() + (uint64_t)timeout_ms * 1000000u;
+    for (size_t i = 0; i < m->count; i++) {
+        uint64_t now = otelc_now_unix_nano();
+        uint32_t left = now >= deadline ? 0 : (uint32_t)((deadline - now) / 1000000u);
+        otelc_status st = fn(m->parts[i], left);
+        if (st != OTELC_OK && worst == OTELC_OK) worst = st;
+    }
+    return worst;
+}
+static otelc_status multi_flush(void *self, uint32_t t) { return multi_each(self, t, otelc_processor_force_flush); }
+static otelc_status multi_shutdown(void *self, uint32_t t) { return multi_each(self, t, otelc_processor_shutdown); }
+static void multi_destroy(void *self) {
+    multi_processor *m = self;
+    for (size_t i = 0; i < m->count; i++) otelc_processor_destroy(m->parts[i]);
+    otelc_free(m->parts);
+    otelc_free(m);
+}
+static const otelc_processor_ops multi_ops = {multi_on_start, multi_on_end, multi_flush, multi_shutdown, multi_destroy};
+
+otelc_processor *otelc_multi_processor_create(otelc_processor **parts, size_t count) {
+    multi_processor *m = otelc_calloc(1, sizeof *m);
+    if (m) m->parts = otelc_calloc(count ? count : 1, sizeof *m->parts);
+    if (!m || !m->parts) {
+        for (size_t i = 0; i < count; i++) otelc_processor_destroy(parts[i]);
+        if (m) otelc_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (parts[i]) m->parts[m->count++] = parts[i];
+    return otelc_processor_create(&multi_ops, m);
+}
