@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "otelc/exporters/console.h"
@@ -50,12 +52,20 @@ static void put_quoted(out *o, const char *s, size_t n) {
     put(o, "\"", 1);
 }
 
+/* Shortest of %.15g / %.17g that reads back as the same double, so 9.99 prints as 9.99. */
+static void put_double(out *o, double d) {
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.15g", d);
+    if (strtod(tmp, NULL) != d) snprintf(tmp, sizeof tmp, "%.17g", d);
+    put(o, tmp, strlen(tmp));
+}
+
 static void put_value(out *o, const otelc_value *v) {
     switch (v->type) {
     case OTELC_VALUE_STRING: put_quoted(o, v->u.s, v->len); break;
     case OTELC_VALUE_BOOL: put(o, v->u.b ? "true" : "false", v->u.b ? 4 : 5); break;
     case OTELC_VALUE_INT: putf(o, "%" PRId64, v->u.i); break;
-    case OTELC_VALUE_DOUBLE: putf(o, "%.17g", v->u.d); break;
+    case OTELC_VALUE_DOUBLE: put_double(o, v->u.d); break;
     default: {
         put(o, "[", 1);
         for (uint32_t i = 0; i < v->len; i++) {
@@ -63,7 +73,7 @@ static void put_value(out *o, const otelc_value *v) {
             if (v->type == OTELC_VALUE_STRING_ARRAY) put_quoted(o, v->u.sa[i], strlen(v->u.sa[i]));
             else if (v->type == OTELC_VALUE_BOOL_ARRAY) put(o, v->u.ba[i] ? "true" : "false", v->u.ba[i] ? 4 : 5);
             else if (v->type == OTELC_VALUE_INT_ARRAY) putf(o, "%" PRId64, v->u.ia[i]);
-            else if (v->type == OTELC_VALUE_DOUBLE_ARRAY) putf(o, "%.17g", v->u.da[i]);
+            else if (v->type == OTELC_VALUE_DOUBLE_ARRAY) put_double(o, v->u.da[i]);
         }
         put(o, "]", 1);
     }
