@@ -1,0 +1,98 @@
+/* OTEL_EXPORTER_OTLP_HEADERS parsing: comma-separated key=value pairs, percent-encoded (W3C Baggage
+ * format without properties), surrounding whitespace trimmed. A malformed entry fails create with one
+ * message, since silently dropping an auth header would make every export fail later. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "otelc/log.h"
+#include "otlp_internal.h"
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) trimmed into out (size >= n+1). Returns decoded length or -1. */
+static int decode(const char *s, size_t n, char *out) {
+    while (n && isspace((unsigned char)*s)) s++, n--;
+    while (n && isspace((unsigned char)s[n - 1])) n--;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n) return -1;
+            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            if (h < 0 || l < 0 || (h == 0 && l == 0)) return -1; /* %00 would cut the header short */
+            out[o++] = (char)(h * 16 + l);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = 0;
+    return (int)o;
+}
+
+static int valid_name(const char *k) {
+    if (!*k) return 0;
+    for (; *k; k++) {
+        unsigned char c = (unsigned char)*k;
+        if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", c)) return 0;
+    }
+    return 1;
+}
+
+static int valid_value(const char *v) {
+    for (; *v; v++)
+        if (*v == '\r' || *v == '\n') return 0; /* header injection */
+    return 1;
+}
+
+otelc_status otelc__otlp_parse_headers(const char *spec, struct curl_slist **list, otelc_error *err) {
+    *list = NULL;
+    if (!spec || !*spec) return OTELC_OK;
+    size_t len = strlen(spec);
+    char *k = otelc_malloc(len + 1), *v = otelc_malloc(len + 1), *line = otelc_malloc(2 * len + 4);
+    otelc_status st = OTELC_OK;
+    if (!k || !v || !line) {
+        st = otelc_error_set(err, OTELC_ERR_NO_MEMORY, "otlp: out of memory parsing headers");
+        goto done;
+    }
+    for (const char *p = spec; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        int blank = 1;
+        for (size_t i = 0; i < n; i++) if (!isspace((unsigned char)p[i])) blank = 0;
+        if (!blank) {
+            if (!eq || decode(p, (size_t)(eq - p), k) <= 0 || !valid_name(k) ||
+                decode(eq + 1, n - (size_t)(eq - p) - 1, v) < 0 || !valid_value(v)) {
+                st = otelc_error_set(err, OTELC_ERR_PARSE, "otlp: malformed header entry \"%.*s\" (want key=value, "
+                                     "percent-encoded)", (int)(n > 80 ? 80 : n), p);
+                goto done;
+            }
+            snprintf(line, 2 * len + 4, "%s: %s", k, v);
+            struct curl_slist *nl = curl_slist_append(*list, line);
+            if (!nl) {
+                st = otelc_error_set(err, OTELC_ERR_NO_MEMORY, "otlp: out of memory parsing headers");
+                goto done;
+            }
+            *list = nl;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+done:
+    if (st != OTELC_OK) {
+        curl_slist_free_all(*list);
+        *list = NULL;
+    }
+    otelc_free(k);
+    otelc_free(v);
+    otelc_free(line);
+    return st;
+}
