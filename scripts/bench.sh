@@ -17,9 +17,10 @@ fi
 [[ "$build" = /* ]] || build="$root/$build"
 jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-# A fresh tree skips tests, examples and tools; an existing one keeps its own choices (only the bench is built).
+# The bench's own tree (and any fresh one) skips tests, examples and tools; an existing tree given on the
+# command line keeps its own choices (only the bench targets are built either way).
 fresh=()
-[[ -f "$build/CMakeCache.txt" ]] || fresh=(-DOTELC_BUILD_TESTS=OFF -DOTELC_BUILD_EXAMPLES=OFF -DOTELC_BUILD_TOOLS=OFF)
+[[ -f "$build/CMakeCache.txt" && "$build" != "$root/build-bench" ]] || fresh=(-DOTELC_BUILD_TESTS=OFF -DOTELC_BUILD_EXAMPLES=OFF -DOTELC_BUILD_TOOLS=OFF)
 mkdir -p "$build"
 # shellcheck disable=SC2086
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DOTELC_BUILD_BENCH=ON "${fresh[@]}" ${CMAKE_ARGS:-} >"$build/configure.log" 2>&1 || {
