@@ -1,5 +1,6 @@
 /* W3C baggage as an immutable list of entries, each entry one allocation-free slice of a single block
- * (name\0value\0properties\0). The header codec (percent-encoding) lives in the SDK's propagator. */
+ * (name\0value\0properties\0). The header codec (percent-encoding) lives in the SDK's propagator.
+ * Limits are checked against the unencoded size; the propagator re-checks the encoded size. */
 #include <string.h>
 
 #include "otelc/baggage.h"
@@ -51,9 +52,23 @@ static otelc_baggage *build(const in_entry *in, size_t count) {
     return b;
 }
 
+/* Names are RFC 7230 tokens (W3C Baggage `key`): anything else could not be sent in the header. */
+static bool name_valid(const char *n) {
+    if (!*n) return false;
+    for (; *n; n++) {
+        unsigned char c = (unsigned char)*n;
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && !strchr("!#$%&'*+-.^_`|~", c)) return false;
+    }
+    return true;
+}
+
 otelc_baggage *otelc_baggage_set(const otelc_baggage *b, const char *name, const char *value,
                                  const char *properties) {
-    if (!name || !*name || !value) return NULL;
+    if (!name || !value || !name_valid(name)) return NULL;
+    /* Properties are kept verbatim but must not break the list: no ',' and no control bytes. */
+    for (const char *q = properties; q && *q; q++)
+        if (*q == ',' || (unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f) return NULL;
     if (entry_bytes(name, value, properties) > OTELC_BAGGAGE_MAX_ENTRY_BYTES) {
         otelc_log(OTELC_LOG_DEBUG, "baggage entry '%.32s' exceeds %d bytes; not set", name, OTELC_BAGGAGE_MAX_ENTRY_BYTES);
         return NULL;

@@ -21,7 +21,8 @@ typedef struct otelc_baggage otelc_baggage;
 
 /* New baggage with name set to value (replacing an existing entry). properties (may be NULL) is the
  * raw ";"-separated metadata kept verbatim. b may be NULL (empty). Returns NULL on invalid name
- * (empty) or out-of-memory, or when the entry would break a limit. Caller owns the result. */
+ * (empty or not an RFC 7230 token), properties holding ',' or control bytes, out-of-memory, or when
+ * the entry would break a limit. Caller owns the result. */
 OTELC_API otelc_baggage *otelc_baggage_set(const otelc_baggage *b, const char *name, const char *value,
                                            const char *properties);
 /* New baggage without name. Caller owns the result; NULL if the result is empty. */
