@@ -80,6 +80,17 @@ void otelc__be64_store(uint64_t v, uint8_t *b) {
 }
 
 otelc_context *otelc__extract_result(const otelc_context *base, const otelc_span_context *sc) {
-    if (sc && otelc_span_context_is_valid(sc)) return otelc_context_with_remote(base, sc);
+    if (sc && otelc_span_context_is_valid(sc)) {
+        /* With several propagators on one request (e.g. tracecontext then b3), a later one that has no
+         * trace state of its own must not erase what an earlier one found for the same trace. */
+        otelc_span_context prev = otelc_context_get_span_context(base);
+        if (!sc->trace_state && otelc_span_context_is_valid(&prev) && memcmp(prev.trace_id, sc->trace_id, 16) == 0) {
+            otelc_span_context merged = *sc;
+            merged.trace_state = prev.trace_state;
+            merged.trace_flags |= prev.trace_flags & OTELC_TRACE_FLAGS_RANDOM;
+            return otelc_context_with_remote(base, &merged);
+        }
+        return otelc_context_with_remote(base, sc);
+    }
     return base ? otelc_context_retain(base) : otelc_context_create(NULL, NULL);
 }
