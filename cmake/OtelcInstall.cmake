@@ -27,8 +27,11 @@ set(OTELC_PC_PRIVATE "-lpthread -lm")
 set(OTELC_PC_REQUIRES_PRIVATE "")
 if(OTELC_CONFIG_OTLP)
   string(APPEND OTELC_PC_LIBS " -lotelc_otlp_http")
-  string(APPEND OTELC_PC_PRIVATE " -lprotobuf-nanopb -lmbedtls -lmbedx509 -lmbedcrypto")
-  set(OTELC_PC_REQUIRES_PRIVATE "libcurl zlib")
+  # libcurl and zlib as plain -l flags, not Requires.private: `pkg-config --static` would expand
+  # libcurl's own static dependencies (nghttp2, ssh2, ...), whose archives Debian does not ship,
+  # while our static archives only need the shared libcurl.
+  string(APPEND OTELC_PC_PRIVATE " -lprotobuf-nanopb -lmbedtls -lmbedx509 -lmbedcrypto -lcjson -lcurl -lz")
+  set(OTELC_PC_REQUIRES_PRIVATE "")
 endif()
 string(APPEND OTELC_PC_LIBS " -lotelc_sdk -lotelc_api")
 file(RELATIVE_PATH OTELC_PC_PREFIX_REL ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
