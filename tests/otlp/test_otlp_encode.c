@@ -220,11 +220,43 @@ static void test_decoder_rejects_garbage(void **state) {
     rcv_request_free(r);
 }
 
+/* Every truncation and every single-byte corruption of a real request decodes or fails cleanly
+ * (run under ASan/UBSan this checks the receiver's decoder for memory safety). */
+static void test_decoder_survives_corruption(void **state) {
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    int size = otelc_otlp_encoded_size(f.ptrs, 3);
+    uint8_t *good = malloc((size_t)size), *buf = malloc((size_t)size);
+    assert_int_equal(otelc_otlp_encode_traces(f.ptrs, 3, good, (size_t)size), size);
+    char err[128];
+    int failures = 0;
+    for (int len = 0; len < size; len++) {
+        rcv_request *r = rcv_request_new(1u << 20);
+        if (!rcv_decode_protobuf(r, good, (size_t)len, err, sizeof err)) failures++;
+        rcv_request_free(r);
+    }
+    assert_true(failures > 0);
+    for (int i = 0; i < size; i++) {
+        static const uint8_t flips[] = {0x00, 0xff, 0x80, 0x7f};
+        for (size_t k = 0; k < sizeof flips; k++) {
+            memcpy(buf, good, (size_t)size);
+            buf[i] ^= flips[k] ? flips[k] : buf[i];
+            rcv_request *r = rcv_request_new(1u << 20);
+            (void)rcv_decode_protobuf(r, buf, (size_t)size, err, sizeof err);
+            rcv_request_free(r);
+        }
+    }
+    free(good);
+    free(buf);
+    fixture_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_bytes), cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_env_rules),           cmocka_unit_test(test_create_validation),
-        cmocka_unit_test(test_decoder_rejects_garbage),
+        cmocka_unit_test(test_decoder_rejects_garbage),  cmocka_unit_test(test_decoder_survives_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
