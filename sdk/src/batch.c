@@ -194,10 +194,10 @@ static void *worker_main(void *arg) {
     bool detached = b->abandoned;
     pthread_cond_broadcast(&b->done);
     pthread_mutex_unlock(&b->lock);
-    if (detached) {
-        otelc_exporter_shutdown(b->exporter, 0);
-        batch_unref(b); /* the handle is gone: the worker frees the state */
-    }
+    if (detached) otelc_exporter_shutdown(b->exporter, 0);
+    /* The worker's own reference (taken in start_worker_locked). Dropped on every exit, joined or
+     * detached: when detached and the handle is gone, this frees the state. */
+    batch_unref(b);
     return NULL;
 }
 
@@ -436,5 +436,6 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     b->next_live = g_live;
     g_live = b;
     pthread_mutex_unlock(&g_live_lock);
+    otelc_error_set(err, OTELC_OK, NULL);
     return p;
 }
