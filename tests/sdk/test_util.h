@@ -87,6 +87,7 @@ static inline otelc_status rec_shutdown(void *self, uint32_t t) {
     rec_exporter *r = self;
     pthread_mutex_lock(&r->lock);
     r->shutdowns++;
+    pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
     return OTELC_OK;
 }
