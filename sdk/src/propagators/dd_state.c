@@ -70,7 +70,8 @@ void otelc__dd_info_from_trace_state(const otelc_trace_state *ts, otelc__dd_info
                 otelc__dd_info_add_tag(info, v + 2, kn - 2, decoded, vn);
             }
         }
-        v = fend + 1;
+        if (!semi) break;
+        v = semi + 1;
     }
 }
 
