@@ -13,6 +13,7 @@
 #include "fixture.h"
 #include "model.h"
 #include "otelc/exporters/otlp_http.h"
+#include "otlp_internal.h"
 
 /* trace id 01..10, span id 11..18, name "a", INTERNAL, start 1, end 2, sampled, one int attribute
  * k=1, status ERROR "x"; no resource, no scope. Every byte below is written out by hand from the
@@ -252,11 +253,26 @@ static void test_decoder_survives_corruption(void **state) {
     fixture_free(&f);
 }
 
+static void test_retry_after_parsing(void **state) {
+    (void)state;
+    assert_int_equal(otelc__otlp_retry_after_ms("3", 0), 3000);
+    assert_int_equal(otelc__otlp_retry_after_ms(" 0\r\n", 0), 0);
+    /* HTTP-date: Sun, 06 Nov 1994 08:49:37 GMT is 784111777 */
+    assert_int_equal(otelc__otlp_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT\r\n", 784111770), 7000);
+    assert_int_equal(otelc__otlp_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111800), 0); /* past */
+    assert_int_equal(otelc__otlp_retry_after_ms("soon", 0), -1);
+    assert_int_equal(otelc__otlp_retry_after_ms("5s", 0), -1);
+    assert_int_equal(otelc__otlp_retry_after_ms("", 0), -1);
+    assert_int_equal(otelc__otlp_retry_after_ms(NULL, 0), -1);
+    assert_int_equal(otelc__otlp_retry_after_ms("99999999999999999999", 0), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_bytes), cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_env_rules),           cmocka_unit_test(test_create_validation),
         cmocka_unit_test(test_decoder_rejects_garbage),  cmocka_unit_test(test_decoder_survives_corruption),
+        cmocka_unit_test(test_retry_after_parsing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

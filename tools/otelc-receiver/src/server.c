@@ -39,6 +39,7 @@ struct rcv_server {
     int stop_pipe[2];
     conn conns[MAX_CONN];
     atomic_uint requests;
+    atomic_uint connections;
     int failed_so_far;
 };
 
@@ -91,11 +92,13 @@ rcv_server *rcv_server_create(const rcv_server_options *o, char *err, size_t err
     getsockname(s->listen_fd, (struct sockaddr *)&a, &len);
     s->port = ntohs(a.sin_port);
     atomic_init(&s->requests, 0);
+    atomic_init(&s->connections, 0);
     return s;
 }
 
 int rcv_server_port(const rcv_server *s) { return s->port; }
 unsigned rcv_server_requests(const rcv_server *s) { return atomic_load(&((rcv_server *)s)->requests); }
+unsigned rcv_server_connections(const rcv_server *s) { return atomic_load(&((rcv_server *)s)->connections); }
 
 void rcv_server_stop(rcv_server *s) {
     char c = 1;
@@ -417,6 +420,7 @@ static void accept_all(rcv_server *s) {
         }
         slot->fd = fd;
         slot->last_ms = now_ms();
+        atomic_fetch_add(&s->connections, 1);
     }
 }
 

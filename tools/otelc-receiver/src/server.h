@@ -50,5 +50,7 @@ void rcv_server_stop(rcv_server *s);
 void rcv_server_destroy(rcv_server *s);
 /* Number of POST /v1/traces requests answered so far (any status). Thread-safe. */
 unsigned rcv_server_requests(const rcv_server *s);
+/* Number of TCP connections accepted so far (shows whether clients keep connections alive). Thread-safe. */
+unsigned rcv_server_connections(const rcv_server *s);
 
 #endif
