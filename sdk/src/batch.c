@@ -315,6 +315,18 @@ static void at_exit_flush(void) {
     pthread_mutex_unlock(&g_live_lock);
 }
 
+/* Every deadline is on CLOCK_MONOTONIC (deadline_after), so the condition variables must wait on that
+ * clock too, also when the fork handler re-creates them: with the default (realtime) clock every
+ * timed wait in the child expired at once, so the child's worker spun and flush/shutdown timed out. */
+static void init_conds(batch *b) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wake, &ca);
+    pthread_cond_init(&b->done, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 /* In the child of fork(): only this thread exists. Locks may have been held by threads that are gone,
  * so re-create them; drop the parent's queued spans; the worker restarts lazily. */
 static void after_fork_child(void) {
@@ -322,8 +334,7 @@ static void after_fork_child(void) {
     pthread_mutex_init(&g_live_lock, NULL);
     for (batch *b = g_live; b; b = b->next_live) {
         pthread_mutex_init(&b->lock, NULL);
-        pthread_cond_init(&b->wake, NULL);
-        pthread_cond_init(&b->done, NULL);
+        init_conds(b);
         if (b->worker_started && !b->worker_exited) atomic_fetch_sub(&b->refs, 1); /* that worker is gone */
         b->worker_started = false;
         b->worker_exited = false;
@@ -404,12 +415,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     b->cap = o.max_queue_size;
     for (size_t i = 0; i < b->cap; i++) atomic_init(&b->cells[i].seq, i);
     pthread_mutex_init(&b->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->wake, &ca);
-    pthread_cond_init(&b->done, &ca);
-    pthread_condattr_destroy(&ca);
+    init_conds(b);
     b->fork_generation = atomic_load(&g_fork_generation);
 
     pthread_mutex_lock(&b->lock);
