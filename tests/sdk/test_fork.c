@@ -1,0 +1,97 @@
+/* fork(): the child gets a working, empty pipeline (the parent's queued spans are not exported there),
+ * and generates ids different from the parent's. The child reports through its exit status and a pipe
+ * (no cmocka calls in the child). */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct child_report {
+    size_t exported_before;  /* after a flush, before the child ended any span */
+    size_t exported_after;   /* after ending one span and flushing */
+    char first_name[64];
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    int recording;
+} child_report;
+
+static void test_fork_child_pipeline(void **state) {
+    (void)state;
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    bo.schedule_delay_ms = 3600000; /* nothing leaves the queue unless flushed */
+    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(&rec), &bo, NULL);
+    otelc_tracer_provider_options o;
+    otelc_tracer_provider_options_init(&o);
+    o.processors = &p;
+    o.processor_count = 1;
+    o.sampler = otelc_sampler_always_on();
+    otelc_tracer_provider *tp = otelc_tracer_provider_create(&o, NULL);
+    assert_non_null(tp);
+    otelc_tracer *t = test_tracer(tp);
+    for (int i = 0; i < 5; i++) otelc_span_end(otelc_tracer_start_span(t, "parent-queued", NULL), 0);
+    otelc_span *open_span = otelc_tracer_start_span(t, "open-across-fork", NULL);
+
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        child_report r;
+        memset(&r, 0, sizeof r);
+        otelc_tracer_provider_force_flush(tp, 30000);
+        r.exported_before = rec_count(&rec);
+        otelc_span *s = otelc_tracer_start_span(t, "child-span", NULL);
+        r.recording = otelc_span_is_recording(s);
+        otelc_span_context sc = otelc_span_get_context(s);
+        memcpy(r.trace_id, sc.trace_id, 16);
+        memcpy(r.span_id, sc.span_id, 8);
+        otelc_span_end(s, 0);
+        otelc_tracer_provider_force_flush(tp, 30000);
+        r.exported_after = rec_count(&rec);
+        if (r.exported_after) snprintf(r.first_name, sizeof r.first_name, "%s", rec.spans[rec.count - 1].name);
+        otelc_status st = otelc_tracer_provider_shutdown(tp, 30000);
+        ssize_t w = write(fds[1], &r, sizeof r);
+        if (st != OTELC_OK) fprintf(stderr, "child shutdown: %d\n", st);
+        _exit(w == (ssize_t)sizeof r && st == OTELC_OK ? 0 : 3);
+    }
+    close(fds[1]);
+    /* The parent's next ids, drawn at the same point of its generator as the child's. */
+    otelc_span *ps = otelc_tracer_start_span(t, "parent-after-fork", NULL);
+    otelc_span_context psc = otelc_span_get_context(ps);
+    child_report r;
+    ssize_t got = read(fds[0], &r, sizeof r);
+    close(fds[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(got, (ssize_t)sizeof r);
+    assert_int_equal(r.exported_before, 0); /* the parent's queued spans stayed with the parent */
+    assert_int_equal(r.exported_after, 1);
+    assert_string_equal(r.first_name, "child-span");
+    assert_true(r.recording);
+    assert_memory_not_equal(r.trace_id, psc.trace_id, 16);
+    assert_memory_not_equal(r.span_id, psc.span_id, 8);
+
+    /* The parent's pipeline is untouched by the child. */
+    otelc_span_end(ps, 0);
+    otelc_span_end(open_span, 0);
+    assert_int_equal(otelc_tracer_provider_force_flush(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 7);
+    assert_null(rec_find(&rec, "child-span"));
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fork_child_pipeline),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
