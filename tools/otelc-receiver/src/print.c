@@ -159,7 +159,9 @@ void rcv_print_json_lines(FILE *f, const rcv_request *r) {
         cJSON_AddStringToObject(o, "parentSpanId", pid);
         cJSON_AddStringToObject(o, "name", s->name ? s->name : "");
         cJSON_AddStringToObject(o, "kind", kind_name(s->kind));
-        cJSON_AddNumberToObject(o, "startTimeUnixNano", (double)s->start_time_unix_nano);
+        char start[24];
+        snprintf(start, sizeof start, "%" PRIu64, s->start_time_unix_nano); /* a double would round it */
+        cJSON_AddStringToObject(o, "startTimeUnixNano", start);
         cJSON_AddNumberToObject(o, "durationMs",
                                 s->end_time_unix_nano >= s->start_time_unix_nano
                                     ? (double)(s->end_time_unix_nano - s->start_time_unix_nano) / 1e6 : 0.0);
