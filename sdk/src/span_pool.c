@@ -1,0 +1,147 @@
+/* Span storage recycling: see span_pool.h for why. A thread-local cache in front of one bounded
+ * multi-producer/multi-consumer ring per size class (Vyukov's sequence-numbered cells). */
+#include <pthread.h>
+#include <stdalign.h>
+#include <string.h>
+
+#include "span_pool.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_DISABLED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_DISABLED 1
+#endif
+#endif
+
+#define RING_CAP 4096  /* spans parked globally per class: bounds pooled memory */
+#define CACHE_CAP 64   /* spans parked per thread per class */
+#define REFILL 16      /* taken from the ring at once when a thread's cache is empty */
+
+static const size_t class_size[SPAN_POOL__COUNT] = {sizeof(sdk_span), sizeof(otelc_span)};
+
+#ifndef POOL_DISABLED
+
+typedef struct pool_cell {
+    atomic_size_t seq;
+    void *p;
+} pool_cell;
+
+typedef struct pool_ring {
+    _Alignas(64) atomic_size_t enq;
+    _Alignas(64) atomic_size_t deq;
+    _Alignas(64) pool_cell cells[RING_CAP];
+} pool_ring;
+
+static pool_ring g_rings[SPAN_POOL__COUNT];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_cache_key;
+
+typedef struct thread_cache {
+    void *items[SPAN_POOL__COUNT][CACHE_CAP];
+    unsigned count[SPAN_POOL__COUNT];
+    bool registered;
+} thread_cache;
+
+static _Thread_local thread_cache t_cache;
+
+static bool ring_put(pool_ring *r, void *p) {
+    size_t pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+    for (;;) {
+        pool_cell *c = &r->cells[pos % RING_CAP];
+        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&r->enq, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
+                c->p = p;
+                atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+                return true;
+            }
+        } else if (dif < 0) {
+            return false;
+        } else {
+            pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+        }
+    }
+}
+
+static void *ring_take(pool_ring *r) {
+    size_t pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+    for (;;) {
+        pool_cell *c = &r->cells[pos % RING_CAP];
+        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)seq - (intptr_t)(pos + 1);
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&r->deq, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
+                void *p = c->p;
+                atomic_store_explicit(&c->seq, pos + RING_CAP, memory_order_release);
+                return p;
+            }
+        } else if (dif < 0) {
+            return NULL;
+        } else {
+            pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+        }
+    }
+}
+
+/* Thread exit: hand the cache back to the rings (or to malloc when they are full). */
+static void cache_exit(void *arg) {
+    thread_cache *tc = arg;
+    for (int c = 0; c < SPAN_POOL__COUNT; c++) {
+        while (tc->count[c]) {
+            void *p = tc->items[c][--tc->count[c]];
+            if (!ring_put(&g_rings[c], p)) otelc_free(p);
+        }
+    }
+    tc->registered = false;
+}
+
+static void pool_init(void) {
+    for (int c = 0; c < SPAN_POOL__COUNT; c++)
+        for (size_t i = 0; i < RING_CAP; i++) atomic_init(&g_rings[c].cells[i].seq, i);
+    pthread_key_create(&g_cache_key, cache_exit);
+}
+
+static thread_cache *cache(void) {
+    thread_cache *tc = &t_cache;
+    if (__builtin_expect(!tc->registered, 0)) {
+        pthread_once(&g_once, pool_init);
+        pthread_setspecific(g_cache_key, tc);
+        tc->registered = true;
+    }
+    return tc;
+}
+
+#endif /* !POOL_DISABLED */
+
+void *otelc__pool_alloc(span_pool_class c) {
+#ifdef POOL_DISABLED
+    return otelc_malloc(class_size[c]);
+#else
+    thread_cache *tc = cache();
+    if (tc->count[c]) return tc->items[c][--tc->count[c]];
+    for (int i = 0; i < REFILL; i++) {
+        void *p = ring_take(&g_rings[c]);
+        if (!p) break;
+        tc->items[c][tc->count[c]++] = p;
+    }
+    if (tc->count[c]) return tc->items[c][--tc->count[c]];
+    return otelc_malloc(class_size[c]);
+#endif
+}
+
+void otelc__pool_free(span_pool_class c, void *p) {
+    (void)c;
+    if (!p) return;
+#ifdef POOL_DISABLED
+    otelc_free(p);
+#else
+    thread_cache *tc = cache();
+    if (tc->count[c] < CACHE_CAP) {
+        tc->items[c][tc->count[c]++] = p;
+        return;
+    }
+    if (!ring_put(&g_rings[c], p)) otelc_free(p);
+#endif
+}
