@@ -57,9 +57,13 @@ static pthread_mutex_t g_proxies_lock = PTHREAD_MUTEX_INITIALIZER;
 static proxy_tracer *g_proxies;
 
 static otelc_tracer *proxy_resolve(proxy_tracer *px) {
+    /* Generation first, then provider: set_tracer_provider stores the provider before bumping the
+     * generation, so the provider read here is at least as new as `gen`. The other order could pair an
+     * old provider with the new generation and keep a proxy bound to a replaced (maybe destroyed)
+     * provider for good. */
+    unsigned gen = atomic_load_explicit(&g_generation, memory_order_acquire);
     otelc_tracer_provider *p = atomic_load_explicit(&g_provider, memory_order_acquire);
     if (!p) return NULL;
-    unsigned gen = atomic_load_explicit(&g_generation, memory_order_acquire);
     if (atomic_load_explicit(&px->bound_generation, memory_order_acquire) == gen)
         return atomic_load_explicit(&px->bound, memory_order_relaxed);
     pthread_mutex_lock(&px->bind_lock);
