@@ -194,7 +194,12 @@ otelc_tracer *otelc_tracer_provider_get_tracer(otelc_tracer_provider *provider, 
 
 otelc_span *otelc_tracer_start_span(otelc_tracer *tracer, const char *name, const otelc_span_start_options *opts) {
     if (!tracer) tracer = &g_noop_tracer;
-    if (opts && opts->struct_size < sizeof(size_t)) opts = NULL;
+    if (opts && opts->struct_size < sizeof *opts) {
+        /* Options from an older or uninitialised struct: reading further fields could go past it. */
+        otelc_log(OTELC_LOG_DEBUG, "start_span: options struct_size %zu is not %zu; using defaults",
+                  opts->struct_size, sizeof *opts);
+        opts = NULL;
+    }
     otelc_span *s = tracer->ops->start_span(tracer, name ? name : "", opts);
     return s ? s : otelc_span_noop();
 }

@@ -37,7 +37,7 @@ typedef struct batch {
     pthread_cond_t wake;
     pthread_cond_t done;
     bool stop;
-    bool abandoned;
+    atomic_bool abandoned; /* shutdown timed out: the worker drops instead of exporting */
     bool worker_exited;
     bool worker_started;
     uint64_t flush_requested, flush_completed;
@@ -153,7 +153,7 @@ static void *worker_main(void *arg) {
     for (;;) {
         bool timed_out = false;
         while (!b->stop && b->flush_requested == b->flush_completed && ring_size(b) < b->o.max_export_batch_size) {
-            atomic_store(&b->worker_sleeping, true);
+            atomic_store(&b->worker_sleeping, true); /* seq_cst: ordered before the queue check below */
             if (ring_size(b) >= b->o.max_export_batch_size) break; /* a producer raced the flag */
             int rc = pthread_cond_timedwait(&b->wake, &b->lock, &deadline);
             atomic_store(&b->worker_sleeping, false);
@@ -165,17 +165,16 @@ static void *worker_main(void *arg) {
         atomic_store(&b->worker_sleeping, false);
         bool drain = b->stop || b->flush_requested != b->flush_completed;
         uint64_t flush_target = b->flush_requested;
-        bool abandoned = b->abandoned;
         pthread_mutex_unlock(&b->lock);
 
-        if (abandoned) {
+        if (atomic_load(&b->abandoned)) {
             otelc_span *s;
             while ((s = ring_pop(b))) {
                 otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
                 otelc_span_release(s);
             }
         } else if (drain) {
-            while (export_one_batch(b)) {}
+            while (!atomic_load(&b->abandoned) && export_one_batch(b)) {}
             if (!b->stop) otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
         } else if (timed_out || ring_size(b) >= b->o.max_export_batch_size) {
             while (ring_size(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
@@ -188,10 +187,17 @@ static void *worker_main(void *arg) {
             b->flush_completed = flush_target;
             pthread_cond_broadcast(&b->done);
         }
+        if (atomic_load(&b->abandoned)) {
+            otelc_span *s;
+            while ((s = ring_pop(b))) {
+                otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
+                otelc_span_release(s);
+            }
+        }
         if (b->stop && ring_size(b) == 0) break;
     }
     b->worker_exited = true;
-    bool detached = b->abandoned;
+    bool detached = atomic_load(&b->abandoned);
     pthread_cond_broadcast(&b->done);
     pthread_mutex_unlock(&b->lock);
     if (detached) otelc_exporter_shutdown(b->exporter, 0);
@@ -231,6 +237,11 @@ static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *da
         otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
         return;
     }
+    /* Pairs with the worker's store of worker_sleeping then its queue check. On x86 the CAS in ring_push
+     * is already a full barrier; elsewhere a fence orders our push before reading the flag. */
+#if !defined(__x86_64__) && !defined(__i386__)
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
     if (atomic_load(&b->worker_sleeping) && ring_size(b) >= b->o.max_export_batch_size) {
         pthread_mutex_lock(&b->lock);
         pthread_cond_signal(&b->wake);
@@ -280,7 +291,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
     b->stop = true;
     pthread_cond_signal(&b->wake);
     bool ok = !b->worker_started || wait_until(b, &deadline, exited, 0);
-    if (!ok) b->abandoned = true;
+    if (!ok) atomic_store(&b->abandoned, true);
     bool join = b->worker_started && ok;
     pthread_mutex_unlock(&b->lock);
     if (join) {
@@ -331,6 +342,7 @@ static void init_conds(batch *b) {
  * so re-create them; drop the parent's queued spans; the worker restarts lazily. */
 static void after_fork_child(void) {
     otelc__ids_after_fork();
+    otelc__counters_after_fork();
     pthread_mutex_init(&g_live_lock, NULL);
     for (batch *b = g_live; b; b = b->next_live) {
         pthread_mutex_init(&b->lock, NULL);
@@ -431,7 +443,8 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
         /* processor_create already dropped the handle's reference; the worker holds the last one and
          * frees the state when it sees it is abandoned. */
         pthread_mutex_lock(&b->lock);
-        b->stop = b->abandoned = true;
+        b->stop = true;
+        atomic_store(&b->abandoned, true);
         pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->lock);
         pthread_detach(b->thread);

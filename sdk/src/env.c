@@ -22,6 +22,19 @@ static size_t trimmed_len(const char *s) {
     return n;
 }
 
+const char *otelc__env_word(const char *name, char *buf, size_t size) {
+    const char *v = otelc__env(name);
+    if (!v || size == 0) return NULL;
+    size_t n = trimmed_len(v);
+    if (n >= size) {
+        otelc_log(OTELC_LOG_WARN, "%s is longer than %zu bytes; ignored", name, size - 1);
+        return NULL;
+    }
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    return buf;
+}
+
 bool otelc__env_bool(const char *name, bool *out) {
     const char *v = otelc__env(name);
     if (!v) return false;

@@ -19,6 +19,8 @@
 /* Each reader returns true and sets *out when the variable is set and valid; when set but invalid it
  * logs one warning naming the variable and the default kept, and returns false. */
 OTELC_HIDDEN const char *otelc__env(const char *name); /* NULL when unset or empty (after trimming) */
+/* The value trimmed on both sides, copied into buf; NULL when unset, empty or too long (diagnosed). */
+OTELC_HIDDEN const char *otelc__env_word(const char *name, char *buf, size_t size);
 OTELC_HIDDEN bool otelc__env_bool(const char *name, bool *out);
 OTELC_HIDDEN bool otelc__env_uint32(const char *name, uint32_t min, uint32_t *out);
 OTELC_HIDDEN bool otelc__env_double(const char *name, double *out);
@@ -32,10 +34,8 @@ OTELC_HIDDEN uint64_t otelc__random_u64(void);
 OTELC_HIDDEN void otelc__ids_after_fork(void);
 
 /* ---- counters (counters.c) ---- */
-OTELC_HIDDEN extern atomic_uint_fast64_t otelc__counters[OTELC_COUNTER__COUNT];
-static inline void otelc__count(otelc_counter_id id, uint64_t n) {
-    atomic_fetch_add_explicit(&otelc__counters[id], n, memory_order_relaxed);
-}
+OTELC_HIDDEN void otelc__count(otelc_counter_id id, uint64_t n);
+OTELC_HIDDEN void otelc__counters_after_fork(void);
 
 /* ---- spans (span.c) ---- */
 typedef struct sdk_tracer sdk_tracer;
@@ -88,6 +88,7 @@ struct sdk_provider {
     otelc_status shutdown_result;
     pthread_mutex_t tracers_lock;
     sdk_tracer *tracers;
+    struct sdk_provider *parked_next;
 };
 
 /* Processor dispatch used by spans (processor.c). */

@@ -6,6 +6,10 @@
 
 #define PROVIDER_MAGIC 0x6f74656cu
 
+/* Providers whose shutdown timed out: see otelc_tracer_provider_destroy. */
+static pthread_mutex_t g_parked_lock = PTHREAD_MUTEX_INITIALIZER;
+static sdk_provider *g_parked;
+
 static otelc_span *tracer_start_span(otelc_tracer *t, const char *name, const otelc_span_start_options *opts) {
     return otelc__span_start((sdk_tracer *)t, name, opts);
 }
@@ -198,8 +202,14 @@ void otelc_tracer_provider_destroy(otelc_tracer_provider *base) {
     otelc_free(p->processors);
     otelc_sampler_destroy(p->sampler);
     if (st == OTELC_ERR_TIMEOUT) {
-        /* A detached export may still read the resource and scopes of spans in flight: keep them. */
+        /* A detached export may still read the resource and scopes of spans in flight, so they must
+         * outlive this call. They are parked (reachable, bounded by the number of timed-out shutdowns)
+         * rather than freed. */
         otelc_log(OTELC_LOG_DEBUG, "tracer provider: keeping resource and tracers alive for an abandoned export");
+        pthread_mutex_lock(&g_parked_lock);
+        p->parked_next = g_parked;
+        g_parked = p;
+        pthread_mutex_unlock(&g_parked_lock);
         return;
     }
     sdk_tracer *t = p->tracers;

@@ -265,7 +265,8 @@ otelc_resource *otelc_resource_default(void) {
 
     const char *env_attrs = otelc__env("OTEL_RESOURCE_ATTRIBUTES");
     if (env_attrs) parse_env_attributes(r, CAP, env_attrs);
-    const char *svc = otelc__env("OTEL_SERVICE_NAME");
+    char svc_buf[512];
+    const char *svc = otelc__env_word("OTEL_SERVICE_NAME", svc_buf, sizeof svc_buf);
     if (svc) { a = otelc_attr_str("service.name", svc); put(r, CAP, &a); }
     return r;
 }

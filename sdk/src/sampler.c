@@ -162,7 +162,8 @@ otelc_sampler *otelc_sampler_parent_based(otelc_sampler *root, otelc_sampler *re
 
 static double ratio_arg(void) {
     double ratio = 1.0;
-    const char *arg = otelc__env("OTEL_TRACES_SAMPLER_ARG");
+    char buf[64];
+    const char *arg = otelc__env_word("OTEL_TRACES_SAMPLER_ARG", buf, sizeof buf);
     if (!arg) return ratio;
     double v;
     if (!otelc__parse_double(arg, &v) || v < 0 || v > 1) {
@@ -173,7 +174,8 @@ static double ratio_arg(void) {
 }
 
 otelc_sampler *otelc__sampler_from_env(void) {
-    const char *v = otelc__env("OTEL_TRACES_SAMPLER");
+    char buf[64];
+    const char *v = otelc__env_word("OTEL_TRACES_SAMPLER", buf, sizeof buf);
     if (!v || !strcasecmp(v, "parentbased_always_on"))
         return otelc_sampler_parent_based(otelc_sampler_always_on(), NULL, NULL, NULL, NULL);
     if (!strcasecmp(v, "always_on")) return otelc_sampler_always_on();

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "span_pool.h"
 #include "otelc/sdk/processor.h"
 #include "otelc/sdk/sampler.h"
 
@@ -256,7 +257,7 @@ static void op_end(otelc_span *base, uint64_t t) {
     s->data.end_time_unix_nano = t ? t : otelc_now_unix_nano();
     if (s->data.end_time_unix_nano < s->data.start_time_unix_nano)
         s->data.end_time_unix_nano = s->data.start_time_unix_nano;
-    atomic_fetch_and_explicit(&base->state, ~OTELC_SPAN_STATE_RECORDING, memory_order_release);
+    /* No need to clear RECORDING: the API already set ENDED, which every check looks at. */
     otelc__count(OTELC_COUNTER_SPANS_ENDED, 1);
     for (size_t i = 0; i < p->processor_count; i++) otelc__processor_on_end(p->processors[i], base, &s->data);
     otelc_span_release(base); /* the caller's reference; processors took their own */
@@ -272,12 +273,39 @@ static void op_free(otelc_span *base) {
         otelc_free(c);
         c = n;
     }
-    otelc_free(s);
+    otelc__pool_free(SPAN_POOL_RECORDING, s);
 }
 
 static const otelc_span_ops sdk_span_ops = {
     op_set_attribute, op_add_event, op_add_link, op_set_status, op_update_name, op_end, op_free,
 };
+
+/* ---- non-recording spans for dropped samples ----
+ * They must carry their span context (children and propagation use it), so they are real objects; the
+ * small pool makes them as cheap as a free-list pop. */
+
+static void nr_set_attribute(otelc_span *s, const char *k, const otelc_value *v) { (void)s; (void)k; (void)v; }
+static void nr_add_event(otelc_span *s, const char *n, const otelc_attr *a, size_t c, uint64_t t) {
+    (void)s; (void)n; (void)a; (void)c; (void)t;
+}
+static void nr_add_link(otelc_span *s, const otelc_link_options *l) { (void)s; (void)l; }
+static void nr_set_status(otelc_span *s, otelc_status_code c, const char *d) { (void)s; (void)c; (void)d; }
+static void nr_update_name(otelc_span *s, const char *n) { (void)s; (void)n; }
+static void nr_end(otelc_span *s, uint64_t t) { (void)t; otelc_span_release(s); }
+static void nr_free(otelc_span *s) {
+    otelc_trace_state_release(s->context.trace_state);
+    otelc__pool_free(SPAN_POOL_SMALL, s);
+}
+static const otelc_span_ops nonrecording_ops = {
+    nr_set_attribute, nr_add_event, nr_add_link, nr_set_status, nr_update_name, nr_end, nr_free,
+};
+
+static otelc_span *non_recording(const otelc_span_context *sc) {
+    otelc_span *s = otelc__pool_alloc(SPAN_POOL_SMALL);
+    if (!s) return otelc_span_noop();
+    otelc_span_base_init(s, &nonrecording_ops, 0, sc);
+    return s;
+}
 
 /* ---- start ---- */
 
@@ -330,13 +358,13 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
 
     if (r.decision == OTELC_SAMPLING_DROP) {
         otelc__count(OTELC_COUNTER_SPANS_NOT_SAMPLED, 1);
-        otelc_span *ns = otelc_span_create_non_recording(&sc);
+        otelc_span *ns = non_recording(&sc);
         otelc_trace_state_release(r.trace_state);
         return ns;
     }
     if (r.decision == OTELC_SAMPLING_RECORD_AND_SAMPLE) sc.trace_flags |= OTELC_TRACE_FLAGS_SAMPLED;
 
-    sdk_span *s = otelc_malloc(sizeof *s);
+    sdk_span *s = otelc__pool_alloc(SPAN_POOL_RECORDING);
     if (!s) {
         otelc_trace_state_release(r.trace_state);
         return otelc_span_noop();
