@@ -83,10 +83,19 @@ static inline bool recording(const otelc_span *s) {
                  (OTELC_SPAN_STATE_RECORDING | OTELC_SPAN_STATE_ENDED)) == OTELC_SPAN_STATE_RECORDING;
 }
 
+/* When the caller holds the only reference, no other thread can reach the span (it would need a
+ * reference of its own), so end and release skip the atomic read-modify-writes: the common
+ * start/end-on-one-thread case pays two plain loads instead of two locked instructions. */
 void otelc_span_end(otelc_span *span, uint64_t end_time_unix_nano) {
     if (!span) return;
-    unsigned prev = atomic_fetch_or_explicit(&span->state, OTELC_SPAN_STATE_ENDED, memory_order_acq_rel);
-    if (prev & (OTELC_SPAN_STATE_ENDED | OTELC_SPAN_STATE_STATIC)) return;
+    unsigned st = atomic_load_explicit(&span->state, memory_order_relaxed);
+    if (st & (OTELC_SPAN_STATE_ENDED | OTELC_SPAN_STATE_STATIC)) return;
+    if (atomic_load_explicit(&span->refs, memory_order_acquire) == 1) {
+        atomic_store_explicit(&span->state, st | OTELC_SPAN_STATE_ENDED, memory_order_relaxed);
+    } else {
+        unsigned prev = atomic_fetch_or_explicit(&span->state, OTELC_SPAN_STATE_ENDED, memory_order_acq_rel);
+        if (prev & OTELC_SPAN_STATE_ENDED) return;
+    }
     span->ops->end(span, end_time_unix_nano);
 }
 
@@ -98,7 +107,9 @@ otelc_span *otelc_span_retain(otelc_span *span) {
 
 void otelc_span_release(otelc_span *span) {
     if (!span || (atomic_load_explicit(&span->state, memory_order_relaxed) & OTELC_SPAN_STATE_STATIC)) return;
-    if (atomic_fetch_sub_explicit(&span->refs, 1, memory_order_acq_rel) == 1) span->ops->free(span);
+    if (atomic_load_explicit(&span->refs, memory_order_acquire) == 1 ||
+        atomic_fetch_sub_explicit(&span->refs, 1, memory_order_acq_rel) == 1)
+        span->ops->free(span);
 }
 
 bool otelc_span_is_recording(const otelc_span *span) { return recording(span); }

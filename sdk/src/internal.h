@@ -48,7 +48,7 @@ typedef struct arena_chunk {
 } arena_chunk;
 
 #define SPAN_INLINE_ATTRS 8
-#define SPAN_ARENA_INLINE 256
+#define SPAN_ARENA_INLINE 192 /* fits the name, keys and short values of a typical span */
 #define SPAN_ARENA_MAX (1u << 20) /* bound on the copied text of one span */
 
 typedef struct sdk_span {

@@ -10,13 +10,7 @@
 
 /* ---- arena ---- */
 
-static void *arena_alloc(sdk_span *s, size_t size) {
-    size = (size + 7u) & ~(size_t)7u;
-    if (s->arena_used + size <= SPAN_ARENA_INLINE) {
-        void *p = s->arena + s->arena_used;
-        s->arena_used += size;
-        return p;
-    }
+static void *arena_alloc_slow(sdk_span *s, size_t size) {
     arena_chunk *c = s->chunks;
     if (c && c->used + size <= c->cap) {
         void *p = c->data + c->used;
@@ -24,7 +18,7 @@ static void *arena_alloc(sdk_span *s, size_t size) {
         return p;
     }
     if (s->arena_total + size > SPAN_ARENA_MAX) return NULL; /* bounded: the caller drops and counts */
-    size_t cap = size > 1024 ? size : 1024;
+    size_t cap = size > 512 ? size : 512;
     c = otelc_malloc(sizeof *c + cap);
     if (!c) return NULL;
     c->next = s->chunks;
@@ -33,6 +27,17 @@ static void *arena_alloc(sdk_span *s, size_t size) {
     s->chunks = c;
     s->arena_total += cap;
     return c->data;
+}
+
+/* Bump allocation; the inline block serves a typical span without any call. */
+static inline void *arena_alloc(sdk_span *s, size_t size) {
+    size = (size + 7u) & ~(size_t)7u;
+    if (__builtin_expect(s->arena_used + size <= SPAN_ARENA_INLINE, 1)) {
+        void *p = s->arena + s->arena_used;
+        s->arena_used += size;
+        return p;
+    }
+    return arena_alloc_slow(s, size);
 }
 
 static char *arena_strndup(sdk_span *s, const char *src, size_t n) {
@@ -111,6 +116,28 @@ static bool valid_input(const char *key, const otelc_value *v) {
     return true;
 }
 
+/* Attribute keys in the arena carry their length in the 4 bytes before them, so the duplicate-key
+ * scan compares lengths (and first bytes) instead of calling strcmp on every key. */
+static char *arena_key(sdk_span *s, const char *key, size_t kn) {
+    char *p = arena_alloc(s, 4 + kn + 1);
+    if (!p) return NULL;
+    uint32_t n = (uint32_t)kn;
+    memcpy(p, &n, 4);
+    memcpy(p + 4, key, kn + 1);
+    return p + 4;
+}
+
+static inline uint32_t key_len(const char *k) {
+    uint32_t n;
+    memcpy(&n, k - 4, 4);
+    return n;
+}
+
+static void drop_attr(uint32_t *dropped) {
+    (*dropped)++;
+    otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1);
+}
+
 /* Adds or replaces key in an attribute list with capacity *cap; grows by copying into the arena. */
 static void attrs_put(sdk_span *s, otelc_attr **list, uint32_t *count, uint32_t *cap, uint32_t *dropped,
                       uint32_t limit, const char *key, const otelc_value *v) {
@@ -118,33 +145,36 @@ static void attrs_put(sdk_span *s, otelc_attr **list, uint32_t *count, uint32_t 
         otelc__count(OTELC_COUNTER_BAD_INPUT, 1);
         return;
     }
+    size_t kn = strlen(key);
     otelc_attr *a = *list;
     for (uint32_t i = 0; i < *count; i++) {
-        if (strcmp(a[i].key, key) == 0) {
+        const char *k = a[i].key;
+        if (k[0] == key[0] && key_len(k) == kn && memcmp(k, key, kn) == 0) {
             otelc_value nv;
             if (copy_value(s, &nv, v)) a[i].value = nv;
-            else { (*dropped)++; otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1); }
+            else drop_attr(dropped);
             return;
         }
     }
     if (*count >= limit) {
-        (*dropped)++;
-        otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1);
+        drop_attr(dropped);
         return;
     }
     if (*count == *cap) {
         uint32_t ncap = *cap ? *cap * 2 : 4;
         if (ncap > limit) ncap = limit;
         otelc_attr *na = arena_alloc(s, ncap * sizeof *na);
-        if (!na) { (*dropped)++; otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1); return; }
+        if (!na) {
+            drop_attr(dropped);
+            return;
+        }
         if (*count) memcpy(na, a, *count * sizeof *na);
         *list = a = na;
         *cap = ncap;
     }
-    char *k = arena_strndup(s, key, strlen(key));
+    char *k = arena_key(s, key, kn);
     if (!k || !copy_value(s, &a[*count].value, v)) {
-        (*dropped)++;
-        otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1);
+        drop_attr(dropped);
         return;
     }
     a[*count].key = k;
