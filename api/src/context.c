@@ -28,6 +28,8 @@ typedef struct scope_stack {
 } scope_stack;
 
 static _Thread_local scope_stack t_stack;
+/* Mirror of t_stack.depth for tracer.c's no-SDK fast path (a plain TLS word, no struct offset). */
+__attribute__((visibility("hidden"))) _Thread_local uint32_t otelc__scope_depth;
 
 /* ---- listeners ---- */
 #define MAX_LISTENERS 8
@@ -99,6 +101,7 @@ static void stack_thread_exit(void *arg) {
     st->items = NULL;
     st->cap = 0;
     st->registered = false;
+    otelc__scope_depth = 0;
 }
 static void make_exit_key(void) { pthread_key_create(&g_exit_key, stack_thread_exit); }
 
@@ -137,6 +140,7 @@ static otelc_scope push(otelc_span *span, const otelc_baggage *baggage) {
     entry *e = &st->items[st->depth++];
     e->span = otelc_span_retain(span);
     e->baggage = otelc_baggage_retain(baggage);
+    otelc__scope_depth = st->depth;
     e->serial = ++st->next_serial;
     if (e->serial == 0) e->serial = ++st->next_serial;
     sc.depth = st->depth;
@@ -178,6 +182,7 @@ void otelc_scope_exit(otelc_scope scope) {
         otelc_baggage_release(e.baggage);
         if (st->depth == 0) break;
     }
+    otelc__scope_depth = st->depth;
     entry *t = top();
     notify(t ? t->span : NULL);
 }

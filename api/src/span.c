@@ -1,5 +1,6 @@
 /* API-side span dispatch: validity and end-once checks live here so every implementation gets them,
  * and the no-op / non-recording spans used when no SDK is installed (or a sample is dropped). */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +27,10 @@ static const otelc_span_ops nonrecording_ops = {
 static const otelc_span_ops static_ops = {
     nop_set_attribute, nop_add_event, nop_add_link, nop_set_status, nop_update_name, nonrec_end, static_free,
 };
+
+/* trace.h's inline checks read the state word through their own view of the span's first fields. */
+_Static_assert(offsetof(otelc_span, state) == sizeof(void *) + sizeof(unsigned), "state offset used by trace.h");
+_Static_assert(sizeof(atomic_uint) == sizeof(unsigned), "atomic_uint layout used by trace.h");
 
 static otelc_span g_noop_span = {
     &static_ops, 1, OTELC_SPAN_STATE_STATIC, {{0}, {0}, 0, false, NULL},

@@ -21,7 +21,7 @@ static otelc_span *noop_start_span(otelc_tracer *t, const char *name, const otel
     return otelc_span_noop();
 }
 static const otelc_tracer_ops noop_tracer_ops = {noop_start_span};
-static otelc_tracer g_noop_tracer = {&noop_tracer_ops};
+static otelc_tracer g_noop_tracer = {&noop_tracer_ops, 1};
 static otelc_tracer *noop_get_tracer(otelc_tracer_provider *p, const otelc_scope_options *s) {
     (void)p; (void)s;
     return &g_noop_tracer;
@@ -156,6 +156,7 @@ static otelc_tracer *get_proxy(const otelc_scope_options *so) {
     proxy_tracer *p = otelc_calloc(1, sizeof *p);
     if (!p) goto oom;
     p->base.ops = &proxy_ops;
+    p->base.follows_global = 1;
     p->name = otelc_strdup(so->name ? so->name : "");
     p->version = otelc_strdup(so->version ? so->version : "");
     p->schema_url = otelc_strdup(so->schema_url ? so->schema_url : "");
@@ -192,8 +193,15 @@ otelc_tracer *otelc_tracer_provider_get_tracer(otelc_tracer_provider *provider, 
     return t ? t : &g_noop_tracer;
 }
 
+extern __attribute__((visibility("hidden"))) _Thread_local uint32_t otelc__scope_depth;
+
 otelc_span *otelc_tracer_start_span(otelc_tracer *tracer, const char *name, const otelc_span_start_options *opts) {
     if (!tracer) tracer = &g_noop_tracer;
+    /* No SDK, no options and no active scope: nothing can give this span a parent to propagate, so the
+     * answer is the static no-op span, without dispatch. */
+    if (tracer->follows_global && !opts && otelc__scope_depth == 0 &&
+        !atomic_load_explicit(&g_provider, memory_order_relaxed))
+        return otelc_span_noop();
     if (opts && opts->struct_size < sizeof *opts) {
         /* Options from an older or uninitialised struct: reading further fields could go past it. */
         otelc_log(OTELC_LOG_DEBUG, "start_span: options struct_size %zu is not %zu; using defaults",

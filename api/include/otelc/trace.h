@@ -145,5 +145,62 @@ OTELC_API void otelc_span_record_exception(otelc_span *span, const char *type, c
 /* Current time in Unix nanoseconds, from the same clock spans use. Thread-safe. */
 OTELC_API uint64_t otelc_now_unix_nano(void);
 
+/* ---- Inline fast paths ----------------------------------------------------------------------------
+ * The span calls below check in the caller whether the span records before calling into the library,
+ * so instrumentation on a no-op, dropped or ended span costs a load and a branch. The exported
+ * functions stay (bindings and OTELC_NO_INLINE builds call them); with the wrappers on, taking the
+ * address of e.g. otelc_span_end gives the wrapper, which behaves the same. Define OTELC_NO_INLINE
+ * before including otelc headers to get plain calls. The otelc__ names are not API. */
+#if !defined(OTELC_NO_INLINE) && (defined(__GNUC__) || defined(__clang__))
+struct otelc__span_head {
+    const void *ops;
+    unsigned refs;
+    unsigned state; /* bit 0: recording, bit 1: ended, bit 2: static */
+};
+static inline int otelc__span_records(const otelc_span *s) {
+    return s && (__atomic_load_n(&((const struct otelc__span_head *)(const void *)s)->state, __ATOMIC_RELAXED) &
+                 3u) == 1u;
+}
+static inline void otelc__inl_span_end(otelc_span *s, uint64_t t) {
+    if (s && !(__atomic_load_n(&((const struct otelc__span_head *)(const void *)s)->state, __ATOMIC_RELAXED) & 6u))
+        otelc_span_end(s, t);
+}
+static inline bool otelc__inl_span_is_recording(const otelc_span *s) { return otelc__span_records(s) != 0; }
+static inline void otelc__inl_set_attribute(otelc_span *s, const char *k, otelc_value v) {
+    if (otelc__span_records(s)) otelc_span_set_attribute(s, k, v);
+}
+static inline void otelc__inl_set_attributes(otelc_span *s, const otelc_attr *a, size_t n) {
+    if (otelc__span_records(s)) otelc_span_set_attributes(s, a, n);
+}
+static inline void otelc__inl_set_attr_str(otelc_span *s, const char *k, const char *v) {
+    if (otelc__span_records(s)) otelc_span_set_attr_str(s, k, v);
+}
+static inline void otelc__inl_set_attr_bool(otelc_span *s, const char *k, bool v) {
+    if (otelc__span_records(s)) otelc_span_set_attr_bool(s, k, v);
+}
+static inline void otelc__inl_set_attr_int(otelc_span *s, const char *k, int64_t v) {
+    if (otelc__span_records(s)) otelc_span_set_attr_int(s, k, v);
+}
+static inline void otelc__inl_set_attr_double(otelc_span *s, const char *k, double v) {
+    if (otelc__span_records(s)) otelc_span_set_attr_double(s, k, v);
+}
+static inline void otelc__inl_add_event(otelc_span *s, const char *n, const otelc_attr *a, size_t c, uint64_t t) {
+    if (otelc__span_records(s)) otelc_span_add_event(s, n, a, c, t);
+}
+static inline void otelc__inl_set_status(otelc_span *s, otelc_status_code c, const char *d) {
+    if (otelc__span_records(s)) otelc_span_set_status(s, c, d);
+}
+#define otelc_span_end otelc__inl_span_end
+#define otelc_span_is_recording otelc__inl_span_is_recording
+#define otelc_span_set_attribute otelc__inl_set_attribute
+#define otelc_span_set_attributes otelc__inl_set_attributes
+#define otelc_span_set_attr_str otelc__inl_set_attr_str
+#define otelc_span_set_attr_bool otelc__inl_set_attr_bool
+#define otelc_span_set_attr_int otelc__inl_set_attr_int
+#define otelc_span_set_attr_double otelc__inl_set_attr_double
+#define otelc_span_add_event otelc__inl_add_event
+#define otelc_span_set_status otelc__inl_set_status
+#endif
+
 OTELC_END_DECLS
 #endif

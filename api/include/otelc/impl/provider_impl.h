@@ -34,7 +34,7 @@ typedef struct otelc_span_ops {
 struct otelc_span {
     const otelc_span_ops *ops;
     atomic_uint refs;
-    atomic_uint state;
+    atomic_uint state;          /* must stay at the offset trace.h's inline checks read (asserted) */
     otelc_span_context context; /* owns one reference to context.trace_state */
 };
 
@@ -45,6 +45,10 @@ typedef struct otelc_tracer_ops {
 
 struct otelc_tracer {
     const otelc_tracer_ops *ops;
+    /* 1 for tracers that dispatch to whichever provider is installed globally (the API's proxies and
+     * no-op tracer): start_span may then answer with the static no-op span without a call when no
+     * provider is installed. SDK tracers leave it 0. */
+    unsigned follows_global;
 };
 
 typedef struct otelc_tracer_provider_ops {
