@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "otelc/sdk/processor.h"
+#include "span_pool.h"
 
 typedef struct cell {
     atomic_size_t seq;
@@ -131,7 +132,7 @@ static size_t export_one_batch(batch *b) {
     if (n == 0) return 0;
     otelc_export_result r = otelc_exporter_export(b->exporter, b->views, n);
     otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
-    for (size_t i = 0; i < n; i++) otelc_span_release(b->scratch[i]);
+    for (size_t i = 0; i < n; i++) otelc__span_release_deferred(b->scratch[i]);
     return n;
 }
 
@@ -178,7 +179,7 @@ static void *worker_main(void *arg) {
             if (!b->stop) otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
         } else if (timed_out || ring_size(b) >= b->o.max_export_batch_size) {
             while (ring_size(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
-            if (timed_out) export_one_batch(b);
+            if (timed_out && !export_one_batch(b)) otelc__span_release_parked(SIZE_MAX); /* idle: tidy up */
         }
 
         pthread_mutex_lock(&b->lock);
@@ -446,8 +447,9 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
         b->stop = true;
         atomic_store(&b->abandoned, true);
         pthread_cond_signal(&b->wake);
-        pthread_mutex_unlock(&b->lock);
+        /* Detach while holding the lock: once it is released the worker may exit and free b. */
         pthread_detach(b->thread);
+        pthread_mutex_unlock(&b->lock);
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;
     }

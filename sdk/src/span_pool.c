@@ -20,8 +20,6 @@
 
 static const size_t class_size[SPAN_POOL__COUNT] = {sizeof(sdk_span), sizeof(otelc_span)};
 
-#ifndef POOL_DISABLED
-
 typedef struct pool_cell {
     atomic_size_t seq;
     void *p;
@@ -34,6 +32,7 @@ typedef struct pool_ring {
 } pool_ring;
 
 static pool_ring g_rings[SPAN_POOL__COUNT];
+static pool_ring g_parked; /* spans whose last export reference is yet to be dropped */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_cache_key;
 
@@ -43,7 +42,7 @@ typedef struct thread_cache {
     bool registered;
 } thread_cache;
 
-static _Thread_local thread_cache t_cache;
+static _Thread_local thread_cache t_cache __attribute__((unused)); /* unused when the pool is disabled */
 
 static bool ring_put(pool_ring *r, void *p) {
     size_t pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
@@ -100,9 +99,11 @@ static void cache_exit(void *arg) {
 static void pool_init(void) {
     for (int c = 0; c < SPAN_POOL__COUNT; c++)
         for (size_t i = 0; i < RING_CAP; i++) atomic_init(&g_rings[c].cells[i].seq, i);
+    for (size_t i = 0; i < RING_CAP; i++) atomic_init(&g_parked.cells[i].seq, i);
     pthread_key_create(&g_cache_key, cache_exit);
 }
 
+#ifndef POOL_DISABLED
 static thread_cache *cache(void) {
     thread_cache *tc = &t_cache;
     if (__builtin_expect(!tc->registered, 0)) {
@@ -112,14 +113,33 @@ static thread_cache *cache(void) {
     }
     return tc;
 }
+#endif
 
-#endif /* !POOL_DISABLED */
+void otelc__span_release_deferred(otelc_span *span) {
+    pthread_once(&g_once, pool_init);
+    if (!ring_put(&g_parked, span)) otelc_span_release(span);
+}
+
+size_t otelc__span_release_parked(size_t max) {
+    pthread_once(&g_once, pool_init);
+    size_t n = 0;
+    otelc_span *s;
+    while (n < max && (s = ring_take(&g_parked))) {
+        otelc_span_release(s);
+        n++;
+    }
+    return n;
+}
 
 void *otelc__pool_alloc(span_pool_class c) {
 #ifdef POOL_DISABLED
+    if (c == SPAN_POOL_RECORDING) otelc__span_release_parked(2);
     return otelc_malloc(class_size[c]);
 #else
     thread_cache *tc = cache();
+    /* Recording spans: first drop a few parked export references. Two per allocation keeps the parking
+     * ring draining faster than one exporter can fill it, and the freed spans land in this cache. */
+    if (c == SPAN_POOL_RECORDING) otelc__span_release_parked(2);
     if (tc->count[c]) return tc->items[c][--tc->count[c]];
     for (int i = 0; i < REFILL; i++) {
         void *p = ring_take(&g_rings[c]);

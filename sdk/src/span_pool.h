@@ -23,4 +23,12 @@ typedef enum span_pool_class {
 OTELC_HIDDEN void *otelc__pool_alloc(span_pool_class c);
 OTELC_HIDDEN void otelc__pool_free(span_pool_class c, void *p);
 
+/* Deferred release, for the batch worker: instead of dropping its reference itself (which would pull
+ * the span's cache lines over to the worker's core and back), the worker parks the span and a thread
+ * that allocates spans drops the reference later, while the lines are still in its own cache. Bounded:
+ * when the parking ring is full the span is released at once. */
+OTELC_HIDDEN void otelc__span_release_deferred(otelc_span *span);
+/* Drops up to max parked references on this thread; returns how many. */
+OTELC_HIDDEN size_t otelc__span_release_parked(size_t max);
+
 #endif
