@@ -309,6 +309,9 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
         otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
         otelc_span_release(s);
     }
+    /* Settle the exported spans the worker parked, so that once shutdown returns every span this
+     * processor exported has been released (memory accounting does not leak into later work). */
+    otelc__span_release_parked(SIZE_MAX);
     return otelc_exporter_shutdown(b->exporter, timeout_ms);
 }
 
