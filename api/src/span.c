@@ -2,7 +2,6 @@
  * and the no-op / non-recording spans used when no SDK is installed (or a sample is dropped). */
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #include "otelc/impl/provider_impl.h"
 #include "otelc/log.h"
@@ -198,8 +197,3 @@ void otelc_span_record_exception(otelc_span *span, const char *type, const char 
     span->ops->add_event(span, "exception", all, n, 0);
 }
 
-uint64_t otelc_now_unix_nano(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
