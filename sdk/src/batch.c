@@ -243,7 +243,10 @@ static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *da
 #if !defined(__x86_64__) && !defined(__i386__)
     atomic_thread_fence(memory_order_seq_cst);
 #endif
-    if (atomic_load(&b->worker_sleeping) && ring_size(b) >= b->o.max_export_batch_size) {
+    /* Only the producer that flips the flag signals: until the woken worker runs, the others would
+     * otherwise each pay a futex wake for nothing. */
+    if (atomic_load_explicit(&b->worker_sleeping, memory_order_relaxed) &&
+        ring_size(b) >= b->o.max_export_batch_size && atomic_exchange(&b->worker_sleeping, false)) {
         pthread_mutex_lock(&b->lock);
         pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->lock);
