@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "otelc/log.h"
 
@@ -16,25 +17,34 @@ static pthread_mutex_t g_handler_lock = PTHREAD_MUTEX_INITIALIZER;
 static otelc_log_fn g_handler;
 static void *g_handler_data;
 
-static otelc_log_level level_from_env(void) {
+/* *bad is set when the variable holds something that is not a level. */
+static otelc_log_level level_from_env(bool *bad) {
     const char *v = getenv("OTEL_LOG_LEVEL");
+    *bad = false;
     if (!v || !*v) return OTELC_LOG_NONE;
     if (!strcasecmp(v, "none") || !strcasecmp(v, "off")) return OTELC_LOG_NONE;
     if (!strcasecmp(v, "error") || !strcasecmp(v, "fatal")) return OTELC_LOG_ERROR;
     if (!strcasecmp(v, "warn") || !strcasecmp(v, "warning")) return OTELC_LOG_WARN;
     if (!strcasecmp(v, "info")) return OTELC_LOG_INFO;
     if (!strcasecmp(v, "debug") || !strcasecmp(v, "trace") || !strcasecmp(v, "all")) return OTELC_LOG_DEBUG;
-    /* Unknown value: the operator asked for logs, so say once what was wrong and keep warnings. */
-    fprintf(stderr, "otelc: [warn] OTEL_LOG_LEVEL=\"%s\" is not one of none, error, warn, info, debug; using warn\n", v);
+    /* Unknown value: the operator asked for logs, so keep warnings and say once what was wrong. */
+    *bad = true;
     return OTELC_LOG_WARN;
 }
 
 otelc_log_level otelc_get_log_level(void) {
     int l = atomic_load_explicit(&g_level, memory_order_relaxed);
     if (l < 0) {
-        int fresh = (int)level_from_env();
+        bool bad;
+        int fresh = (int)level_from_env(&bad);
         int expected = -1;
-        if (!atomic_compare_exchange_strong(&g_level, &expected, fresh)) fresh = expected;
+        if (!atomic_compare_exchange_strong(&g_level, &expected, fresh)) {
+            fresh = expected;
+        } else if (bad) {
+            /* Through otelc_log, so an installed handler gets it like any other diagnostic. */
+            otelc_log(OTELC_LOG_WARN, "OTEL_LOG_LEVEL=\"%.64s\" is not one of none, error, warn, info, debug; using warn",
+                      getenv("OTEL_LOG_LEVEL"));
+        }
         l = fresh;
     }
     return (otelc_log_level)l;

@@ -374,6 +374,8 @@ void otelc__fork_init(void) { pthread_once(&g_hooks_once, install_hooks); }
 
 /* ---- options and create ---- */
 
+#define MAX_QUEUE_LIMIT (1u << 24) /* 16 Mi spans: the ring alone is then 256 MiB */
+
 void otelc_batch_options_init(otelc_batch_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
@@ -383,6 +385,11 @@ void otelc_batch_options_init(otelc_batch_options *o) {
     o->export_timeout_ms = 30000;
     o->max_export_batch_size = 512;
     otelc__env_uint32("OTEL_BSP_MAX_QUEUE_SIZE", 1, &o->max_queue_size);
+    if (o->max_queue_size > MAX_QUEUE_LIMIT) {
+        otelc_log(OTELC_LOG_WARN, "OTEL_BSP_MAX_QUEUE_SIZE=%u is above the limit %u; using the default 2048",
+                  o->max_queue_size, MAX_QUEUE_LIMIT);
+        o->max_queue_size = 2048;
+    }
     otelc__env_uint32("OTEL_BSP_SCHEDULE_DELAY", 0, &o->schedule_delay_ms);
     otelc__env_uint32("OTEL_BSP_EXPORT_TIMEOUT", 0, &o->export_timeout_ms);
     otelc__env_uint32("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1, &o->max_export_batch_size);
@@ -392,8 +399,6 @@ void otelc_batch_options_init(otelc_batch_options *o) {
         o->max_export_batch_size = o->max_queue_size;
     }
 }
-
-#define MAX_QUEUE_LIMIT (1u << 24)
 
 otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const otelc_batch_options *opts,
                                               otelc_error *err) {

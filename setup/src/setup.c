@@ -58,7 +58,7 @@ static otelc_processor *processor_for(otelc_exporter *e, bool simple) {
     if (simple) return otelc_simple_processor_create(e);
     otelc_error err = {OTELC_OK, ""};
     otelc_processor *p = otelc_batch_processor_create(e, NULL, &err);
-    if (!p) otelc_log(OTELC_LOG_ERROR, "batch processor: %s", err.message);
+    if (!p) otelc_log(OTELC_LOG_ERROR, "%s", err.message); /* the message names the batch processor */
     return p;
 }
 

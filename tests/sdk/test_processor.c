@@ -164,6 +164,24 @@ static void test_batch_options_env(void **state) {
     otelc_batch_options_init(&o);
     assert_int_equal(o.max_queue_size, 2048);
     assert_int_equal(o.max_export_batch_size, 512);
+    /* a queue size above the ring limit (2^24) is refused with one diagnostic, keeping the default, so
+     * the processor can still be created */
+    setenv("OTEL_BSP_MAX_QUEUE_SIZE", "100000000", 1);
+    unsetenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
+    logs_start(OTELC_LOG_WARN);
+    otelc_batch_options_init(&o);
+    logs_stop();
+    assert_int_equal(logs_count(), 1);
+    assert_int_equal(o.max_queue_size, 2048);
+    {
+        rec_exporter big;
+        rec_init(&big);
+        otelc_processor *bp = otelc_batch_processor_create(rec_exporter_make(&big), NULL, NULL);
+        assert_non_null(bp);
+        otelc_processor_destroy(bp);
+        assert_true(big.destroyed);
+        rec_fini(&big);
+    }
     /* a processor created with NULL options uses the environment */
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "3", 1);
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2", 1);

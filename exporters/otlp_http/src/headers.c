@@ -1,6 +1,8 @@
 /* OTEL_EXPORTER_OTLP_HEADERS parsing: comma-separated key=value pairs, percent-encoded (W3C Baggage
- * format without properties), surrounding whitespace trimmed. A malformed entry fails create with one
- * message, since silently dropping an auth header would make every export fail later. */
+ * format without properties), surrounding whitespace trimmed. Headers given in code are validated at
+ * create, and a malformed entry fails it with one message. Headers from the environment are cleaned
+ * when the options are read: a malformed entry gets one warning and is left out, the rest are kept, as
+ * the configuration rules ask of every invalid variable. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +54,45 @@ static int valid_value(const char *v) {
     return 1;
 }
 
+/* True when spec[0..n) is a well-formed key=value entry (or blank). k and v must hold n+1 bytes. */
+static int entry_ok(const char *p, size_t n, char *k, char *v) {
+    const char *eq = memchr(p, '=', n);
+    return eq && decode(p, (size_t)(eq - p), k) > 0 && valid_name(k) && decode(eq + 1, n - (size_t)(eq - p) - 1, v) >= 0 &&
+           valid_value(v);
+}
+
+void otelc__otlp_headers_clean(char *spec, const char *var) {
+    size_t len = strlen(spec);
+    char *k = otelc_malloc(len + 1), *v = otelc_malloc(len + 1), *out = otelc_malloc(len + 1);
+    if (!k || !v || !out) {
+        otelc_log(OTELC_LOG_WARN, "otlp: out of memory reading %s; no extra headers are sent", var);
+        spec[0] = '\0';
+    } else {
+        size_t o = 0;
+        for (const char *p = spec; *p;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            int blank = 1;
+            for (size_t i = 0; i < n; i++) if (!isspace((unsigned char)p[i])) blank = 0;
+            if (!blank && entry_ok(p, n, k, v)) {
+                if (o) out[o++] = ',';
+                memcpy(out + o, p, n);
+                o += n;
+            } else if (!blank) {
+                otelc_log(OTELC_LOG_WARN, "otlp: %s: entry \"%.*s\" is not key=value (percent-encoded); left out", var,
+                          (int)(n > 80 ? 80 : n), p);
+            }
+            p += n;
+            if (*p == ',') p++;
+        }
+        out[o] = '\0';
+        memcpy(spec, out, o + 1);
+    }
+    otelc_free(k);
+    otelc_free(v);
+    otelc_free(out);
+}
+
 otelc_status otelc__otlp_parse_headers(const char *spec, struct curl_slist **list, otelc_error *err) {
     *list = NULL;
     if (!spec || !*spec) return OTELC_OK;
@@ -69,8 +110,7 @@ otelc_status otelc__otlp_parse_headers(const char *spec, struct curl_slist **lis
         int blank = 1;
         for (size_t i = 0; i < n; i++) if (!isspace((unsigned char)p[i])) blank = 0;
         if (!blank) {
-            if (!eq || decode(p, (size_t)(eq - p), k) <= 0 || !valid_name(k) ||
-                decode(eq + 1, n - (size_t)(eq - p) - 1, v) < 0 || !valid_value(v)) {
+            if (!eq || !entry_ok(p, n, k, v)) {
                 st = otelc_error_set(err, OTELC_ERR_PARSE, "otlp: malformed header entry \"%.*s\" (want key=value, "
                                      "percent-encoded)", (int)(n > 80 ? 80 : n), p);
                 goto done;

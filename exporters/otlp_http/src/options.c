@@ -1,5 +1,6 @@
 /* Exporter options: specification defaults, then OTEL_EXPORTER_OTLP_* with the signal-specific
- * (TRACES_) variable winning over the generic one. Bad values get one diagnostic and keep the default. */
+ * (TRACES_) variable winning over the generic one. Bad values get one diagnostic and keep the default
+ * (a malformed header entry is left out, the others kept). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +31,22 @@ static void copy_str(char *dst, size_t size, const char *src, const char *var) {
     memcpy(dst, src, n + 1);
 }
 
+/* Only http:// and https:// URLs can be exported to; anything else keeps the default endpoint. */
+static int url_ok(const char *v, const char *var, const char *keep) {
+    if (!strncasecmp(v, "http://", 7) || !strncasecmp(v, "https://", 8)) return 1;
+    otelc_log(OTELC_LOG_WARN, "otlp: %s=\"%.100s\" is not an http:// or https:// URL; using %s", var, v, keep);
+    return 0;
+}
+
 static void endpoint_from_env(otelc_otlp_http_options *o) {
     const char *v = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
     if (v && *v) {
-        copy_str(o->endpoint, sizeof o->endpoint, v, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        if (url_ok(v, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", o->endpoint))
+            copy_str(o->endpoint, sizeof o->endpoint, v, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         return;
     }
     v = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
-    if (!v || !*v) return;
+    if (!v || !*v || !url_ok(v, "OTEL_EXPORTER_OTLP_ENDPOINT", o->endpoint)) return;
     /* The generic endpoint is a base URL: the signal path is appended (without doubling the slash). */
     size_t n = strlen(v);
     while (n > 0 && v[n - 1] == '/') n--;
@@ -76,7 +85,10 @@ void otelc_otlp_http_options_init(otelc_otlp_http_options *o) {
             otelc_log(OTELC_LOG_WARN, "otlp: %s=\"%s\" is not http/protobuf or http/json; using http/protobuf", name, v);
         }
     }
-    if ((v = env_pick("HEADERS", name, sizeof name))) copy_str(o->headers, sizeof o->headers, v, name);
+    if ((v = env_pick("HEADERS", name, sizeof name))) {
+        copy_str(o->headers, sizeof o->headers, v, name);
+        otelc__otlp_headers_clean(o->headers, name);
+    }
     if ((v = env_pick("TIMEOUT", name, sizeof name))) {
         char *end;
         errno = 0;

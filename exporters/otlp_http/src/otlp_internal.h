@@ -43,6 +43,9 @@ OTELC__HIDDEN otelc_status otelc__otlp_check_key(const char *what, const char *p
 /* Parses "k=v,k2=v2" with percent-decoding into a libcurl header list ("k: v"). Returns OTELC_OK and sets
  * *list (NULL when empty), or OTELC_ERR_PARSE with err filled. */
 struct curl_slist;
+/* Rewrites an environment-given header list in place keeping only well-formed entries (one warning per
+ * entry left out, naming var). */
+OTELC__HIDDEN void otelc__otlp_headers_clean(char *spec, const char *var);
 OTELC__HIDDEN otelc_status otelc__otlp_parse_headers(const char *spec, struct curl_slist **list, otelc_error *err);
 
 /* Retry-After value (delay-seconds or HTTP-date) in milliseconds from now; -1 when absent/invalid. */
