@@ -39,8 +39,9 @@ static void putf(out *o, const char *fmt, ...) {
     if (n > 0) put(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void put_quoted(out *o, const char *s, size_t n) {
-    put(o, "\"", 1);
+/* Escapes \" \\ \n \t and other control bytes, so that nothing a span carries can break its line.
+ * Bytes from 0x80 up pass through: UTF-8 text stays readable. */
+static void put_escaped(out *o, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') { put(o, "\\", 1); put(o, (const char *)&s[i], 1); }
@@ -49,6 +50,11 @@ static void put_quoted(out *o, const char *s, size_t n) {
         else if (c < 0x20 || c == 0x7f) putf(o, "\\x%02x", c);
         else put(o, (const char *)&s[i], 1);
     }
+}
+
+static void put_quoted(out *o, const char *s, size_t n) {
+    put(o, "\"", 1);
+    put_escaped(o, s, n);
     put(o, "\"", 1);
 }
 
@@ -84,7 +90,7 @@ static void put_attrs(out *o, const otelc_attr *a, uint32_t n, uint32_t dropped)
     put(o, "{", 1);
     for (uint32_t i = 0; i < n; i++) {
         if (i) put(o, ", ", 2);
-        put(o, a[i].key, strlen(a[i].key));
+        put_escaped(o, a[i].key, strlen(a[i].key));
         put(o, "=", 1);
         put_value(o, &a[i].value);
     }
@@ -124,7 +130,7 @@ int otelc_console_format_span(const otelc_span_data *s, char *buf, size_t size) 
     for (uint32_t i = 0; i < s->event_count; i++) {
         const otelc_event_data *e = &s->events[i];
         if (i) put(&o, ", ", 2);
-        put(&o, e->name, strlen(e->name));
+        put_escaped(&o, e->name, strlen(e->name));
         int64_t off = (int64_t)(e->time_unix_nano - s->start_time_unix_nano) / 1000;
         putf(&o, "@%+" PRId64 "us", off);
         put_attrs(&o, e->attributes, e->attribute_count, e->dropped_attributes_count);
@@ -142,7 +148,7 @@ int otelc_console_format_span(const otelc_span_data *s, char *buf, size_t size) 
     if (s->dropped_links_count) putf(&o, "%s+%u dropped", s->link_count ? ", " : "", s->dropped_links_count);
     put(&o, "] scope=", 8);
     const char *scope = s->scope && s->scope->name ? s->scope->name : "";
-    put(&o, scope, strlen(scope));
+    put_escaped(&o, scope, strlen(scope));
     if (buf && size) buf[o.len < size ? o.len : size - 1] = '\0';
     return (int)o.len;
 }
