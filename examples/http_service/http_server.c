@@ -168,6 +168,10 @@ static void *serve(void *arg) {
             status = -1; /* client went away or timed out: nothing to answer */
             break;
         }
+        if (memchr(buf + got, '\0', (size_t)n)) { /* no NUL in a request head: and strstr would miss the end */
+            status = 400;
+            break;
+        }
         got += (size_t)n;
         buf[got] = '\0';
         end = strstr(buf, "\r\n\r\n");

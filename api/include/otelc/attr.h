@@ -1,5 +1,7 @@
 /* Attribute values: a typed value and a key/value pair. Plain value types meant to be built on the
- * stack (the otelc_attr_* constructors) and passed to span calls, which copy what they keep. */
+ * stack (the otelc_attr_* constructors) and passed to span calls, which copy what they keep.
+ * Thread-safety: the constructors are pure functions; a value only borrows what it points to, so it is
+ * as shareable as that memory. */
 #ifndef OTELC_ATTR_H
 #define OTELC_ATTR_H
 

@@ -1,5 +1,6 @@
 /* Span context: the part of a span that crosses process boundaries. A plain value type; copying it
- * copies the ids and borrows the trace state pointer (see below). */
+ * copies the ids and borrows the trace state pointer (see below). Every function here is pure and
+ * thread-safe. */
 #ifndef OTELC_SPAN_CONTEXT_H
 #define OTELC_SPAN_CONTEXT_H
 

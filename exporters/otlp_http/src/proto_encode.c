@@ -12,22 +12,11 @@
 #include <string.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "otlp_tags.h"
 #include "otelc/log.h"
 #include "otelc/trace_state.h"
 #include "otlp_internal.h"
 
-#define T_REQ(f) opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_##f##_tag
-#define T_RS(f) opentelemetry_proto_trace_v1_ResourceSpans_##f##_tag
-#define T_SS(f) opentelemetry_proto_trace_v1_ScopeSpans_##f##_tag
-#define T_SPAN(f) opentelemetry_proto_trace_v1_Span_##f##_tag
-#define T_EV(f) opentelemetry_proto_trace_v1_Span_Event_##f##_tag
-#define T_LINK(f) opentelemetry_proto_trace_v1_Span_Link_##f##_tag
-#define T_STATUS(f) opentelemetry_proto_trace_v1_Status_##f##_tag
-#define T_RES(f) opentelemetry_proto_resource_v1_Resource_##f##_tag
-#define T_SCOPE(f) opentelemetry_proto_common_v1_InstrumentationScope_##f##_tag
-#define T_KV(f) opentelemetry_proto_common_v1_KeyValue_##f##_tag
-#define T_ANY(f) opentelemetry_proto_common_v1_AnyValue_##f##_tag
-#define T_ARR(f) opentelemetry_proto_common_v1_ArrayValue_##f##_tag
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 

@@ -1,7 +1,7 @@
 /* One-call SDK setup (library otelc::otelc, which links the SDK and every built-in exporter) from the
  * standard environment variables, for applications:
  * OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*,
- * OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, otlp, memory, none, or any
+ * OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, otlp, none, or any
  * registered factory; comma-separated for several), OTEL_PROPAGATORS, OTEL_LOG_LEVEL.
  * Values given in code (the options) override the environment. Invalid values never abort: one
  * diagnostic, then the default. Not thread-safe against a concurrent otelc_sdk_setup/teardown. */

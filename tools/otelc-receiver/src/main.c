@@ -2,6 +2,7 @@
  * trace as an indented tree (or JSON lines), and can inject failures to test exporters' retries. */
 #include <errno.h>
 #include <signal.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static void on_signal(int sig) {
 static void usage(FILE *f) {
     fputs("usage: otelc-receiver [options]\n"
           "  --port N            listen port (default 4318; 0 = pick a free one and print it)\n"
-          "  --host ADDR         IPv4 listen address (default 127.0.0.1)\n"
+          "  --host ADDR         loopback IPv4 listen address, 127.x.x.x (default 127.0.0.1)\n"
           "  --port-file PATH    write the port number to PATH once listening\n"
           "  --format tree|json  indented trace trees (default) or one JSON object per span per line\n"
           "  --output PATH       write output to PATH instead of stdout\n"
@@ -75,6 +76,12 @@ int main(int argc, char **argv) {
             if (num(a, v, 0, 65535, &n)) return 2;
             so.port = (int)n;
         } else if (!strcmp(a, "--host") && v) {
+            /* A developer tool that answers anyone who connects: loopback addresses only. */
+            struct in_addr ia;
+            if (inet_pton(AF_INET, v, &ia) != 1 || (ntohl(ia.s_addr) >> 24) != 127) {
+                fprintf(stderr, "otelc-receiver: --host must be a loopback IPv4 address (127.x.x.x), not \"%s\"\n", v);
+                return 2;
+            }
             so.host = v;
         } else if (!strcmp(a, "--port-file") && v) {
             port_file = v;

@@ -1,5 +1,6 @@
 /* Span limits (specification defaults, then OTEL_SPAN_* / OTEL_ATTRIBUTE_* / OTEL_EVENT_* /
- * OTEL_LINK_*). Whatever exceeds a limit is dropped (or truncated for value lengths) and counted. */
+ * OTEL_LINK_*). Whatever exceeds a limit is dropped (or truncated for value lengths) and counted.
+ * Thread-safety: otelc_span_limits_init only reads the environment and fills the caller's struct. */
 #ifndef OTELC_SDK_LIMITS_H
 #define OTELC_SDK_LIMITS_H
 

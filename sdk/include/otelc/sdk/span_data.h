@@ -1,6 +1,7 @@
 /* The read-only view of a finished span that processors and exporters receive. The SDK's span storage
  * begins with this struct, so exporters read the span in place without copies. Everything is borrowed:
- * valid until the export (or on_end) call returns. Strings are NUL-terminated. */
+ * valid until the export (or on_end) call returns. Strings are NUL-terminated. Nothing writes a
+ * finished span's data, so any number of threads may read it during that call. */
 #ifndef OTELC_SDK_SPAN_DATA_H
 #define OTELC_SDK_SPAN_DATA_H
 
