@@ -6,12 +6,22 @@
 
 #include "span_pool.h"
 
+/* Under AddressSanitizer pooled spans are poisoned while parked, so a use after the last release is
+ * still reported even though the memory is not returned to malloc. */
 #if defined(__SANITIZE_ADDRESS__)
-#define POOL_DISABLED 1
+#define POOL_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define POOL_DISABLED 1
+#define POOL_ASAN 1
 #endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
 #define RING_CAP 4096  /* spans parked globally per class: bounds pooled memory */
@@ -42,7 +52,7 @@ typedef struct thread_cache {
     bool registered;
 } thread_cache;
 
-static _Thread_local thread_cache t_cache __attribute__((unused)); /* unused when the pool is disabled */
+static _Thread_local thread_cache t_cache;
 
 static bool ring_put(pool_ring *r, void *p) {
     size_t pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
@@ -90,7 +100,10 @@ static void cache_exit(void *arg) {
     for (int c = 0; c < SPAN_POOL__COUNT; c++) {
         while (tc->count[c]) {
             void *p = tc->items[c][--tc->count[c]];
-            if (!ring_put(&g_rings[c], p)) otelc_free(p);
+            if (!ring_put(&g_rings[c], p)) {
+                UNPOISON(p, class_size[c]);
+                otelc_free(p);
+            }
         }
     }
     tc->registered = false;
@@ -103,7 +116,6 @@ static void pool_init(void) {
     pthread_key_create(&g_cache_key, cache_exit);
 }
 
-#ifndef POOL_DISABLED
 static thread_cache *cache(void) {
     thread_cache *tc = &t_cache;
     if (__builtin_expect(!tc->registered, 0)) {
@@ -113,7 +125,6 @@ static thread_cache *cache(void) {
     }
     return tc;
 }
-#endif
 
 void otelc__span_release_deferred(otelc_span *span) {
     pthread_once(&g_once, pool_init);
@@ -132,16 +143,13 @@ size_t otelc__span_release_parked(size_t max) {
 }
 
 void *otelc__pool_alloc(span_pool_class c) {
-#ifdef POOL_DISABLED
-    if (c == SPAN_POOL_RECORDING) otelc__span_release_parked(2);
-    return otelc_malloc(class_size[c]);
-#else
     thread_cache *tc = cache();
     /* Recording spans: first drop a few parked export references. Two per allocation keeps the parking
      * ring draining faster than one exporter can fill it, and the freed spans land in this cache. */
     if (c == SPAN_POOL_RECORDING) otelc__span_release_parked(2);
     if (tc->count[c]) {
         void *p = tc->items[c][--tc->count[c]];
+        UNPOISON(p, class_size[c]);
         /* With a batch queue a recycled span was last touched thousands of spans ago, so its lines are
          * cold. Prefetch the span the next allocation will get, while this one is being filled. */
         if (tc->count[c]) {
@@ -155,22 +163,41 @@ void *otelc__pool_alloc(span_pool_class c) {
         if (!p) break;
         tc->items[c][tc->count[c]++] = p;
     }
-    if (tc->count[c]) return tc->items[c][--tc->count[c]];
+    if (tc->count[c]) {
+        void *p = tc->items[c][--tc->count[c]];
+        UNPOISON(p, class_size[c]);
+        return p;
+    }
     return otelc_malloc(class_size[c]);
-#endif
 }
 
 void otelc__pool_free(span_pool_class c, void *p) {
-    (void)c;
     if (!p) return;
-#ifdef POOL_DISABLED
-    otelc_free(p);
-#else
+    POISON(p, class_size[c]);
     thread_cache *tc = cache();
     if (tc->count[c] < CACHE_CAP) {
         tc->items[c][tc->count[c]++] = p;
         return;
     }
-    if (!ring_put(&g_rings[c], p)) otelc_free(p);
-#endif
+    if (!ring_put(&g_rings[c], p)) {
+        UNPOISON(p, class_size[c]);
+        otelc_free(p);
+    }
+}
+
+void otelc_sdk_release_cached_memory(void) {
+    otelc__span_release_parked(SIZE_MAX);
+    thread_cache *tc = cache();
+    for (int c = 0; c < SPAN_POOL__COUNT; c++) {
+        while (tc->count[c]) {
+            void *p = tc->items[c][--tc->count[c]];
+            UNPOISON(p, class_size[c]);
+            otelc_free(p);
+        }
+        void *p;
+        while ((p = ring_take(&g_rings[c]))) {
+            UNPOISON(p, class_size[c]);
+            otelc_free(p);
+        }
+    }
 }

@@ -6,7 +6,8 @@
  * cache, so the steady state does no malloc at all. Memory stays bounded: the ring and each cache
  * have fixed capacities and anything beyond them goes back to malloc.
  *
- * Under AddressSanitizer the pool is bypassed so use-after-free stays detectable. */
+ * Under AddressSanitizer parked spans are poisoned, so use-after-free stays detectable.
+ * otelc_sdk_release_cached_memory() (provider.h) hands the parked storage back to malloc. */
 #ifndef OTELC_SDK_SPAN_POOL_H
 #define OTELC_SDK_SPAN_POOL_H
 

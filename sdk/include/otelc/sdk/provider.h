@@ -53,5 +53,11 @@ OTELC_API void otelc_tracer_provider_destroy(otelc_tracer_provider *p);
 OTELC_API int otelc_tracer_provider_is_sdk(const otelc_tracer_provider *p);
 OTELC_API const otelc_resource *otelc_tracer_provider_resource(const otelc_tracer_provider *p);
 
+/* The SDK keeps the storage of finished spans for reuse (a bounded pool: a shared ring plus a small
+ * cache per thread). This returns the shared part and the calling thread's cache to the allocator, after
+ * releasing spans whose export finished; other threads' caches go back when those threads exit. Call it
+ * after destroying providers, e.g. before an allocator switch or a leak check. Thread-safe. */
+OTELC_API void otelc_sdk_release_cached_memory(void);
+
 OTELC_END_DECLS
 #endif
