@@ -23,6 +23,7 @@
 typedef struct cell {
     atomic_size_t seq;
     otelc_span *span;
+    park_owner *owner; /* the span's allocating thread, carried so the worker never reads the span */
 } cell;
 
 typedef struct batch {
@@ -31,6 +32,7 @@ typedef struct batch {
     otelc_batch_options o;
     cell *cells;
     size_t cap;
+    size_t mask; /* cap - 1 when cap is a power of two (the default 2048): no division per push */
     _Alignas(64) atomic_size_t enq_pos;
     _Alignas(64) atomic_size_t deq_pos;
     _Alignas(64) atomic_bool worker_sleeping;
@@ -45,6 +47,7 @@ typedef struct batch {
     unsigned fork_generation;
     pthread_t thread;
     otelc_span **scratch;
+    park_owner **owners;
     const otelc_span_data **views;
     struct batch *next_live;
 } batch;
@@ -58,11 +61,15 @@ static inline const otelc_span_data *span_data(otelc_span *s) { return &((sdk_sp
 
 /* ---- ring ---- */
 
-static bool ring_push(batch *b, otelc_span *span) {
+static inline cell *cell_at(batch *b, size_t pos) {
+    return &b->cells[b->mask ? (pos & b->mask) : (pos % b->cap)];
+}
+
+static bool ring_push(batch *b, otelc_span *span, park_owner *owner) {
     size_t pos = atomic_load_explicit(&b->enq_pos, memory_order_relaxed);
     cell *c;
     for (;;) {
-        c = &b->cells[pos % b->cap];
+        c = cell_at(b, pos);
         size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
         intptr_t dif = (intptr_t)seq - (intptr_t)pos;
         if (dif == 0) {
@@ -76,21 +83,25 @@ static bool ring_push(batch *b, otelc_span *span) {
         }
     }
     c->span = span;
+    c->owner = owner;
     atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
     return true;
 }
 
-/* Single consumer (the worker, or the forking thread in the child). */
-static otelc_span *ring_pop(batch *b) {
+/* Single consumer (the worker, or the forking thread in the child). owner may be NULL. */
+static otelc_span *ring_pop_owned(batch *b, park_owner **owner) {
     size_t pos = atomic_load_explicit(&b->deq_pos, memory_order_relaxed);
-    cell *c = &b->cells[pos % b->cap];
+    cell *c = cell_at(b, pos);
     size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
     if ((intptr_t)seq - (intptr_t)(pos + 1) < 0) return NULL; /* empty (or a push still in flight) */
     otelc_span *s = c->span;
+    if (owner) *owner = c->owner;
     atomic_store_explicit(&b->deq_pos, pos + 1, memory_order_relaxed);
     atomic_store_explicit(&c->seq, pos + b->cap, memory_order_release);
     return s;
 }
+
+static otelc_span *ring_pop(batch *b) { return ring_pop_owned(b, NULL); }
 
 static size_t ring_size(batch *b) {
     size_t e = atomic_load_explicit(&b->enq_pos, memory_order_acquire);
@@ -109,6 +120,7 @@ static void batch_free(batch *b) {
     pthread_cond_destroy(&b->done);
     otelc_free(b->cells);
     otelc_free(b->scratch);
+    otelc_free(b->owners);
     otelc_free(b->views);
     otelc_free(b);
 }
@@ -123,7 +135,7 @@ static void batch_unref(batch *b) {
 static size_t export_one_batch(batch *b) {
     size_t n = 0;
     while (n < b->o.max_export_batch_size) {
-        otelc_span *s = ring_pop(b);
+        otelc_span *s = ring_pop_owned(b, &b->owners[n]);
         if (!s) break;
         b->scratch[n] = s;
         b->views[n] = span_data(s);
@@ -132,7 +144,7 @@ static size_t export_one_batch(batch *b) {
     if (n == 0) return 0;
     otelc_export_result r = otelc_exporter_export(b->exporter, b->views, n);
     otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
-    for (size_t i = 0; i < n; i++) otelc__span_release_deferred(b->scratch[i]);
+    otelc__spans_release_deferred(b->scratch, b->owners, n);
     return n;
 }
 
@@ -179,7 +191,7 @@ static void *worker_main(void *arg) {
             if (!b->stop) otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
         } else if (timed_out || ring_size(b) >= b->o.max_export_batch_size) {
             while (ring_size(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
-            if (timed_out && !export_one_batch(b)) otelc__span_release_parked(SIZE_MAX); /* idle: tidy up */
+            if (timed_out && !export_one_batch(b)) otelc__span_release_all_parked(); /* idle: tidy up */
         }
 
         pthread_mutex_lock(&b->lock);
@@ -233,7 +245,7 @@ static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *da
         pthread_mutex_unlock(&b->lock);
     }
     otelc_span_retain(span);
-    if (!ring_push(b, span)) {
+    if (!ring_push(b, span, ((sdk_span *)span)->owner)) {
         otelc_span_release(span);
         otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
         return;
@@ -314,7 +326,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
     }
     /* Settle the exported spans the worker parked, so that once shutdown returns every span this
      * processor exported has been released (memory accounting does not leak into later work). */
-    otelc__span_release_parked(SIZE_MAX);
+    otelc__span_release_all_parked();
     return otelc_exporter_shutdown(b->exporter, timeout_ms);
 }
 
@@ -349,6 +361,7 @@ static void init_conds(batch *b) {
  * so re-create them; drop the parent's queued spans; the worker restarts lazily. */
 static void after_fork_child(void) {
     otelc__ids_after_fork();
+    otelc__pool_after_fork();
     otelc__counters_after_fork();
     pthread_mutex_init(&g_live_lock, NULL);
     for (batch *b = g_live; b; b = b->next_live) {
@@ -425,10 +438,11 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     if (b) {
         b->cells = otelc_calloc(o.max_queue_size, sizeof *b->cells);
         b->scratch = otelc_calloc(o.max_export_batch_size, sizeof *b->scratch);
+        b->owners = otelc_calloc(o.max_export_batch_size, sizeof *b->owners);
         b->views = otelc_calloc(o.max_export_batch_size, sizeof *b->views);
     }
-    if (!b || !b->cells || !b->scratch || !b->views) {
-        if (b) { otelc_free(b->cells); otelc_free(b->scratch); otelc_free(b->views); otelc_free(b); }
+    if (!b || !b->cells || !b->scratch || !b->owners || !b->views) {
+        if (b) { otelc_free(b->cells); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b->views); otelc_free(b); }
         otelc_exporter_destroy(exporter);
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;
@@ -437,6 +451,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     b->exporter = exporter;
     b->o = o;
     b->cap = o.max_queue_size;
+    b->mask = (b->cap & (b->cap - 1)) == 0 ? b->cap - 1 : 0;
     for (size_t i = 0; i < b->cap; i++) atomic_init(&b->cells[i].seq, i);
     pthread_mutex_init(&b->lock, NULL);
     init_conds(b);

@@ -51,8 +51,13 @@ typedef struct arena_chunk {
 #define SPAN_ARENA_INLINE 192 /* fits the name, keys and short values of a typical span */
 #define SPAN_ARENA_MAX (1u << 20) /* bound on the copied text of one span */
 
+typedef struct park_owner park_owner;
+
 typedef struct sdk_span {
     otelc_span base;
+    /* Deferred release (span_pool.c): the thread that allocated the span. Read only on that thread (it
+     * travels with the span pointer through the batch queue, so the worker never touches the span). */
+    park_owner *owner;
     otelc_span_data data;
     sdk_tracer *tracer;
     uint32_t attr_cap, event_cap, link_cap;

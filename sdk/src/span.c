@@ -403,6 +403,7 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     otelc_trace_state_release(r.trace_state); /* base_init took its own reference */
     memset(&s->data, 0, sizeof s->data);
     s->tracer = tracer;
+    s->owner = otelc__pool_owner();
     s->attr_cap = SPAN_INLINE_ATTRS;
     s->event_cap = s->link_cap = 0;
     s->arena_used = s->arena_total = 0;

@@ -24,12 +24,17 @@ typedef enum span_pool_class {
 OTELC_HIDDEN void *otelc__pool_alloc(span_pool_class c);
 OTELC_HIDDEN void otelc__pool_free(span_pool_class c, void *p);
 
-/* Deferred release, for the batch worker: instead of dropping its reference itself (which would pull
- * the span's cache lines over to the worker's core and back), the worker parks the span and a thread
- * that allocates spans drops the reference later, while the lines are still in its own cache. Bounded:
- * when the parking ring is full the span is released at once. */
-OTELC_HIDDEN void otelc__span_release_deferred(otelc_span *span);
-/* Drops up to max parked references on this thread; returns how many. */
-OTELC_HIDDEN size_t otelc__span_release_parked(size_t max);
+/* Deferred release, for the batch worker: instead of dropping its references itself (which would pull
+ * each span's cache lines over to the worker's core and back), the worker hands the exported spans back
+ * to the threads that allocated them, as blocks of pointers, and each thread drops the references a few
+ * at a time when it next allocates spans, while the lines are still in its own cache. The worker never
+ * reads or writes span memory; owners[i] is spans[i]'s owner (NULL: release at once). */
+OTELC_HIDDEN void otelc__spans_release_deferred(otelc_span *const *spans, park_owner *const *owners, size_t n);
+/* The calling thread's owner record, for otelc__span_start to put in span->owner (NULL on OOM). */
+OTELC_HIDDEN park_owner *otelc__pool_owner(void);
+/* Drops every parked reference of every thread (batch shutdown, idle worker, release_cached_memory). */
+OTELC_HIDDEN void otelc__span_release_all_parked(void);
+/* Re-creates the registry lock in the child after fork(). */
+OTELC_HIDDEN void otelc__pool_after_fork(void);
 
 #endif
