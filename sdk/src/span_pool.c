@@ -266,6 +266,7 @@ static void release_own_parked(thread_cache *tc, size_t max) {
             }
             tc->cur = tc->more;
             tc->more = tc->cur->next;
+            tc->cur->next = NULL; /* cur is released on its own: it must not lead into `more` */
         }
         otelc_span_release(tc->cur->spans[tc->cur->pos++]);
     }
