@@ -28,6 +28,7 @@
 #include "otelc/propagation.h"
 #include "otelc/sdk/processor.h"
 #include "otelc/sdk/propagators.h"
+#include "carrier.h"
 #include "otelc/sdk/provider.h"
 #include "otelc/sdk/sampler.h"
 #include "otelc/trace.h"
@@ -125,30 +126,6 @@ static void arm(int mode, long at) {
     atomic_store(&g_failed, 0);
     atomic_store(&g_fail_at, at);
     atomic_store(&g_mode, mode);
-}
-
-/* ---- a fixed-size carrier (allocates nothing itself) ------------------------------------------------ */
-
-typedef struct hdrs {
-    int count;
-    char key[16][40];
-    char value[16][512];
-} hdrs;
-static void hdrs_set(void *c, const char *k, const char *v) {
-    hdrs *h = c;
-    if (h->count >= 16) return;
-    snprintf(h->key[h->count], sizeof h->key[0], "%s", k);
-    snprintf(h->value[h->count], sizeof h->value[0], "%s", v);
-    h->count++;
-}
-static const char *hdrs_get(void *c, const char *k, size_t *len) {
-    hdrs *h = c;
-    for (int i = 0; i < h->count; i++)
-        if (!strcasecmp(h->key[i], k)) {
-            *len = strlen(h->value[i]);
-            return h->value[i];
-        }
-    return NULL;
 }
 
 /* ---- the workflow ------------------------------------------------------------------------------------ */
@@ -292,11 +269,11 @@ static void workflow(bool batch, run_result *res) {
     otelc_context *snapshot = otelc_context_current();
 
     otelc_propagator *prop = otelc_propagator_from_names("tracecontext,baggage,b3multi,datadog", NULL);
-    hdrs h;
-    memset(&h, 0, sizeof h);
-    otelc_carrier_setter set = {hdrs_set, &h};
+    carrier h; /* allocates with libc, not through the failing hook */
+    carrier_init(&h);
+    otelc_carrier_setter set = carrier_setter(&h);
     otelc_propagator_inject(prop, snapshot, &set); /* prop or snapshot NULL: no-op */
-    otelc_carrier_getter get = {hdrs_get, &h};
+    otelc_carrier_getter get = carrier_getter(&h);
     otelc_context *extracted = otelc_propagator_extract(prop, NULL, &get);
     otelc_span_start_options so2;
     otelc_span_start_options_init(&so2);
@@ -332,6 +309,7 @@ static void workflow(bool batch, run_result *res) {
     otelc_context_release(with_bag);
     otelc_context_release(with_remote);
     otelc_context_release(extracted);
+    carrier_free(&h);
     otelc_context_release(snapshot);
     otelc_propagator_destroy(prop);
     otelc_baggage_release(b2);

@@ -29,6 +29,7 @@
 #include "otelc/sdk/exporter.h"
 #include "otelc/sdk/provider.h"
 #include "otelc/sdk/resource.h"
+#include "carrier.h"
 #include "otelc/setup.h"
 #include "otelc/trace.h"
 
@@ -99,38 +100,9 @@ static int case_teardown(void **state) {
     return 0;
 }
 
-/* ---- a header carrier ------------------------------------------------------------------------------ */
-
-typedef struct hdrs {
-    int count;
-    char key[16][64];
-    char value[16][512];
-} hdrs;
-static void hdrs_set(void *c, const char *k, const char *v) {
-    hdrs *h = c;
-    if (h->count >= 16) return;
-    snprintf(h->key[h->count], sizeof h->key[0], "%s", k);
-    snprintf(h->value[h->count], sizeof h->value[0], "%s", v);
-    h->count++;
-}
-static const char *hdrs_get(void *c, const char *k, size_t *len) {
-    hdrs *h = c;
-    for (int i = 0; i < h->count; i++)
-        if (!strcasecmp(h->key[i], k)) {
-            *len = strlen(h->value[i]);
-            return h->value[i];
-        }
-    return NULL;
-}
-static const char *hdrs_find(const hdrs *h, const char *k) {
-    for (int i = 0; i < h->count; i++)
-        if (!strcasecmp(h->key[i], k)) return h->value[i];
-    return NULL;
-}
-
 /* Injects (with the global propagator) a remote sampled context plus one baggage entry. */
-static void inject_sample(hdrs *h) {
-    memset(h, 0, sizeof *h);
+static void inject_sample(carrier *h) {
+    carrier_free(h); /* empty again (also fine on a freshly initialised carrier) */
     otelc_span_context sc;
     memset(&sc, 0, sizeof sc);
     for (int i = 0; i < 16; i++) sc.trace_id[i] = (uint8_t)(0x10 + i);
@@ -141,7 +113,7 @@ static void inject_sample(hdrs *h) {
     assert_non_null(b);
     otelc_context *ctx = otelc_context_create_remote(&sc, b);
     assert_non_null(ctx);
-    otelc_carrier_setter set = {hdrs_set, h};
+    otelc_carrier_setter set = carrier_setter(h);
     otelc_propagator_inject(otelc_get_text_map_propagator(), ctx, &set);
     otelc_context_release(ctx);
     otelc_baggage_release(b);
@@ -205,9 +177,11 @@ static void test_disabled_true(void **state) {
         assert_false(otelc_span_is_recording(s));
         otelc_span_end(s, 0);
         /* The propagator is installed even though tracing is off. */
-        hdrs h;
+        carrier h;
+        carrier_init(&h);
         inject_sample(&h);
-        assert_string_equal(hdrs_find(&h, "X-B3-TraceId"), "101112131415161718191a1b1c1d1e1f");
+        assert_string_equal(carrier_value(&h, "X-B3-TraceId"), "101112131415161718191a1b1c1d1e1f");
+        carrier_free(&h);
         teardown_ok(&sdk);
     }
 }
@@ -427,14 +401,15 @@ static void test_traces_exporter_otlp(void **state) {
 static void test_propagators(void **state) {
     (void)state;
     env_set("OTEL_TRACES_EXPORTER", "none");
-    hdrs h;
+    carrier h;
+    carrier_init(&h);
 
     /* Default: tracecontext,baggage. */
     otelc_sdk sdk = setup_ok(NULL);
     inject_sample(&h);
-    assert_string_equal(hdrs_find(&h, "traceparent"), "00-101112131415161718191a1b1c1d1e1f-a0a1a2a3a4a5a6a7-01");
-    assert_string_equal(hdrs_find(&h, "baggage"), "user=alice");
-    assert_null(hdrs_find(&h, "b3"));
+    assert_string_equal(carrier_value(&h, "traceparent"), "00-101112131415161718191a1b1c1d1e1f-a0a1a2a3a4a5a6a7-01");
+    assert_string_equal(carrier_value(&h, "baggage"), "user=alice");
+    assert_null(carrier_value(&h, "b3"));
     teardown_ok(&sdk);
 
     /* b3 (single header) only. */
@@ -442,10 +417,10 @@ static void test_propagators(void **state) {
     sdk = setup_ok(NULL);
     inject_sample(&h);
     assert_int_equal(h.count, 1);
-    assert_string_equal(hdrs_find(&h, "b3"), "101112131415161718191a1b1c1d1e1f-a0a1a2a3a4a5a6a7-1");
-    assert_null(hdrs_find(&h, "traceparent"));
+    assert_string_equal(carrier_value(&h, "b3"), "101112131415161718191a1b1c1d1e1f-a0a1a2a3a4a5a6a7-1");
+    assert_null(carrier_value(&h, "traceparent"));
     /* ... and extraction with the global propagator reads it back. */
-    otelc_carrier_getter get = {hdrs_get, &h};
+    otelc_carrier_getter get = carrier_getter(&h);
     otelc_context *ctx = otelc_extract(&get);
     assert_non_null(ctx);
     otelc_span_context sc = otelc_context_get_span_context(ctx);
@@ -470,9 +445,9 @@ static void test_propagators(void **state) {
     assert_true(logs_contain("nosuchprop"));
     assert_true(logs_contain("alsobogus"));
     inject_sample(&h);
-    assert_string_equal(hdrs_find(&h, "X-B3-TraceId"), "101112131415161718191a1b1c1d1e1f");
-    assert_string_equal(hdrs_find(&h, "X-B3-SpanId"), "a0a1a2a3a4a5a6a7");
-    assert_null(hdrs_find(&h, "traceparent"));
+    assert_string_equal(carrier_value(&h, "X-B3-TraceId"), "101112131415161718191a1b1c1d1e1f");
+    assert_string_equal(carrier_value(&h, "X-B3-SpanId"), "a0a1a2a3a4a5a6a7");
+    assert_null(carrier_value(&h, "traceparent"));
     teardown_ok(&sdk);
 
     /* The options' propagators override the environment. */
@@ -483,13 +458,14 @@ static void test_propagators(void **state) {
     sdk = setup_ok(&o);
     inject_sample(&h);
     assert_int_equal(h.count, 1);
-    assert_non_null(hdrs_find(&h, "traceparent"));
+    assert_non_null(carrier_value(&h, "traceparent"));
     teardown_ok(&sdk);
     assert_int_equal(logs_count(), 0);
 
     /* After teardown the global propagator is the no-op again. */
     inject_sample(&h);
     assert_int_equal(h.count, 0);
+    carrier_free(&h);
 }
 
 static void test_setup_null_sdk(void **state) {
