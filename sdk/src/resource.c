@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "otelc/sdk/resource.h"
+#include "otelc/span_context.h"
 
 struct otelc_resource {
     otelc_attr *attrs;
@@ -126,21 +127,14 @@ const char *otelc_resource_get_str(const otelc_resource *r, const char *key) {
 
 /* ---- OTEL_RESOURCE_ATTRIBUTES ---- */
 
-static int hexv(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes [s, s+n) into out (size n+1). Returns false on a malformed escape. */
 static bool pct_decode(const char *s, size_t n, char *out) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int hi = i + 1 < n ? hexv(s[i + 1]) : -1, lo = i + 2 < n ? hexv(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0) return false;
-            out[o++] = (char)((hi << 4) | lo);
+            uint8_t b;
+            if (n - i < 3 || !otelc_hex_decode(s + i + 1, 1, &b, true)) return false;
+            out[o++] = (char)b;
             i += 2;
         } else {
             out[o++] = s[i];

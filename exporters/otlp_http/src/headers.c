@@ -10,14 +10,8 @@
 #include <curl/curl.h>
 
 #include "otelc/log.h"
+#include "otelc/span_context.h"
 #include "otlp_internal.h"
-
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes s[0..n) trimmed into out (size >= n+1). Returns decoded length or -1. */
 static int decode(const char *s, size_t n, char *out) {
@@ -26,10 +20,10 @@ static int decode(const char *s, size_t n, char *out) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (i + 2 >= n) return -1;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0 || (h == 0 && l == 0)) return -1; /* %00 would cut the header short */
-            out[o++] = (char)(h * 16 + l);
+            uint8_t b;
+            if (i + 2 >= n || !otelc_hex_decode(s + i + 1, 1, &b, true)) return -1;
+            if (b == 0) return -1; /* %00 would cut the header short */
+            out[o++] = (char)b;
             i += 2;
         } else {
             out[o++] = s[i];

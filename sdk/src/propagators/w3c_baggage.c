@@ -22,13 +22,6 @@ static bool is_bag_octet(unsigned char c) {
     return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) ||
            (c >= 0x5d && c <= 0x7e);
 }
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes a value into out (NUL-terminated, out holds n+1). Rejects octets outside the grammar, bad
  * escapes, and %00 (values are C strings). */
 static bool decode_value(otelc__slice v, char *out) {
@@ -36,10 +29,9 @@ static bool decode_value(otelc__slice v, char *out) {
     for (size_t i = 0; i < v.n; i++) {
         unsigned char c = (unsigned char)v.p[i];
         if (c == '%') {
-            if (v.n - i < 3) return false;
-            int hi = hexval(v.p[i + 1]), lo = hexval(v.p[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
-            out[o++] = (char)(hi << 4 | lo);
+            uint8_t b;
+            if (v.n - i < 3 || !otelc_hex_decode(v.p + i + 1, 1, &b, true) || b == 0) return false;
+            out[o++] = (char)b;
             i += 2;
         } else if (is_bag_octet(c)) {
             out[o++] = (char)c;
