@@ -2,24 +2,7 @@
  * baggage scopes, with a real SDK provider so parent/child relations can be checked. */
 #include "../sdk/test_util.h"
 
-static capture g_cap;
-static otelc_tracer_provider *g_tp;
-static otelc_tracer *g_t;
-
-static int setup(void **state) {
-    (void)state;
-    capture_init(&g_cap);
-    g_tp = capture_provider(&g_cap, NULL);
-    g_t = test_tracer(g_tp);
-    return 0;
-}
-static int teardown(void **state) {
-    (void)state;
-    capture_release(&g_cap);
-    otelc_tracer_provider_destroy(g_tp);
-    capture_fini(&g_cap);
-    return 0;
-}
+CAPTURE_FIXTURE()
 
 static otelc_span *start(const char *name, const otelc_span_start_options *o) {
     return otelc_tracer_start_span(g_t, name, o);

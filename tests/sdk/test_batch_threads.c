@@ -42,15 +42,7 @@ static void run(uint32_t queue, uint32_t batch, uint32_t delay_ms) {
     bo.max_queue_size = queue;
     bo.max_export_batch_size = batch;
     bo.schedule_delay_ms = delay_ms;
-    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(&rec), &bo, NULL);
-    assert_non_null(p);
-    otelc_tracer_provider_options o;
-    otelc_tracer_provider_options_init(&o);
-    o.processors = &p;
-    o.processor_count = 1;
-    o.sampler = otelc_sampler_always_on();
-    otelc_tracer_provider *tp = otelc_tracer_provider_create(&o, NULL);
-    assert_non_null(tp);
+    otelc_tracer_provider *tp = provider_with(otelc_batch_processor_create(rec_exporter_make(&rec), &bo, NULL), NULL);
     otelc_tracer *t = test_tracer(tp);
 
     counter_snap cs;

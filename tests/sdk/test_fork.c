@@ -23,14 +23,7 @@ static void test_fork_child_pipeline(void **state) {
     otelc_batch_options bo;
     otelc_batch_options_init(&bo);
     bo.schedule_delay_ms = 3600000; /* nothing leaves the queue unless flushed */
-    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(&rec), &bo, NULL);
-    otelc_tracer_provider_options o;
-    otelc_tracer_provider_options_init(&o);
-    o.processors = &p;
-    o.processor_count = 1;
-    o.sampler = otelc_sampler_always_on();
-    otelc_tracer_provider *tp = otelc_tracer_provider_create(&o, NULL);
-    assert_non_null(tp);
+    otelc_tracer_provider *tp = provider_with(otelc_batch_processor_create(rec_exporter_make(&rec), &bo, NULL), NULL);
     otelc_tracer *t = test_tracer(tp);
     for (int i = 0; i < 5; i++) otelc_span_end(otelc_tracer_start_span(t, "parent-queued", NULL), 0);
     otelc_span *open_span = otelc_tracer_start_span(t, "open-across-fork", NULL);

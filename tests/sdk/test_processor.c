@@ -11,17 +11,6 @@ static void clear_bsp_env(void) {
     for (size_t i = 0; i < 4; i++) unsetenv(bsp_vars[i]);
 }
 
-static otelc_tracer_provider *provider_with(otelc_processor *p, otelc_sampler *sampler) {
-    otelc_tracer_provider_options o;
-    otelc_tracer_provider_options_init(&o);
-    o.processors = &p;
-    o.processor_count = 1;
-    o.sampler = sampler ? sampler : otelc_sampler_always_on();
-    otelc_tracer_provider *tp = otelc_tracer_provider_create(&o, NULL);
-    assert_non_null(tp);
-    return tp;
-}
-
 static otelc_processor *batch_with(rec_exporter *rec, uint32_t queue, uint32_t batch, uint32_t delay_ms) {
     otelc_batch_options bo;
     otelc_batch_options_init(&bo);

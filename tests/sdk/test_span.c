@@ -5,24 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 
-static capture g_cap;
-static otelc_tracer_provider *g_tp;
-static otelc_tracer *g_t;
-
-static int setup(void **state) {
-    (void)state;
-    capture_init(&g_cap);
-    g_tp = capture_provider(&g_cap, NULL);
-    g_t = test_tracer(g_tp);
-    return 0;
-}
-static int teardown(void **state) {
-    (void)state;
-    capture_release(&g_cap);
-    otelc_tracer_provider_destroy(g_tp);
-    capture_fini(&g_cap);
-    return 0;
-}
+CAPTURE_FIXTURE()
 
 static const otelc_attr *find(const otelc_span_data *d, const char *k) {
     return otelc_attrs_find(d->attributes, d->attribute_count, k);

@@ -200,11 +200,11 @@ static inline const otelc_span_data *capture_last(capture *c) {
 }
 
 /* A provider with the given sampler (NULL = AlwaysOn) and one capture processor. Limits from env. */
-static inline otelc_tracer_provider *capture_provider(capture *c, otelc_sampler *sampler) {
+/* A provider around one processor (owned by it) and a sampler (NULL: AlwaysOn). */
+static inline otelc_tracer_provider *provider_with(otelc_processor *p, otelc_sampler *sampler) {
+    assert_non_null(p);
     otelc_tracer_provider_options o;
     otelc_tracer_provider_options_init(&o);
-    otelc_processor *p = otelc_processor_create(&capture_ops, c);
-    assert_non_null(p);
     o.processors = &p;
     o.processor_count = 1;
     o.sampler = sampler ? sampler : otelc_sampler_always_on();
@@ -214,6 +214,31 @@ static inline otelc_tracer_provider *capture_provider(capture *c, otelc_sampler 
     assert_int_equal(err.code, OTELC_OK);
     return tp;
 }
+
+static inline otelc_tracer_provider *capture_provider(capture *c, otelc_sampler *sampler) {
+    return provider_with(otelc_processor_create(&capture_ops, c), sampler);
+}
+
+/* Defines g_cap, g_tp, g_t and cmocka setup/teardown functions giving each test a fresh provider
+ * whose spans land in g_cap. */
+#define CAPTURE_FIXTURE()                                         \
+    static capture g_cap;                                         \
+    static otelc_tracer_provider *g_tp;                           \
+    static otelc_tracer *g_t;                                     \
+    static int setup(void **state) {                              \
+        (void)state;                                              \
+        capture_init(&g_cap);                                     \
+        g_tp = capture_provider(&g_cap, NULL);                    \
+        g_t = test_tracer(g_tp);                                  \
+        return 0;                                                 \
+    }                                                             \
+    static int teardown(void **state) {                           \
+        (void)state;                                              \
+        capture_release(&g_cap);                                  \
+        otelc_tracer_provider_destroy(g_tp);                      \
+        capture_fini(&g_cap);                                     \
+        return 0;                                                 \
+    }
 
 static inline otelc_tracer *test_tracer(otelc_tracer_provider *tp) {
     otelc_scope_options so = {sizeof so, "test", "1.0", "", NULL, 0};
