@@ -235,16 +235,14 @@ static bool start_worker_locked(batch *b) {
 
 /* ---- processor ops ---- */
 
-static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *data) {
-    batch *b = self;
-    if (!(data->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED)) return;
+/* Queues span, consuming one reference to it (kept by the queue, or dropped when the queue is full). */
+static void batch_enqueue(batch *b, otelc_span *span) {
     if (__builtin_expect(b->fork_generation != atomic_load_explicit(&g_fork_generation, memory_order_relaxed), 0)) {
         pthread_mutex_lock(&b->lock);
         b->fork_generation = atomic_load(&g_fork_generation);
         start_worker_locked(b);
         pthread_mutex_unlock(&b->lock);
     }
-    otelc_span_retain(span);
     if (!ring_push(b, span, ((sdk_span *)span)->owner)) {
         otelc_span_release(span);
         otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
@@ -263,6 +261,20 @@ static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *da
         pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->lock);
     }
+}
+
+static void batch_on_end(void *self, otelc_span *span, const otelc_span_data *data) {
+    if (!(data->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED)) return;
+    batch_enqueue(self, otelc_span_retain(span));
+}
+
+/* The ending thread's reference becomes the queue's (see otelc__processor_on_end_last). */
+static void batch_adopt(void *self, otelc_span *span) {
+    if (!(span->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED)) {
+        otelc_span_release(span);
+        return;
+    }
+    batch_enqueue(self, span);
 }
 
 static bool wait_until(batch *b, const struct timespec *deadline, bool (*cond)(batch *, uint64_t), uint64_t arg) {
@@ -466,6 +478,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
         return NULL;
     }
     otelc_processor *p = otelc_processor_create(&batch_ops, b);
+    if (p) otelc__processor_set_adopt(p, batch_adopt);
     if (!p) {
         /* processor_create already dropped the handle's reference; the worker holds the last one and
          * frees the state when it sees it is abandoned. */

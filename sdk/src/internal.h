@@ -100,6 +100,14 @@ struct sdk_provider {
 OTELC_HIDDEN void otelc__processor_on_start(otelc_processor *p, otelc_span *span, const otelc_context *parent);
 OTELC_HIDDEN void otelc__processor_on_end(otelc_processor *p, otelc_span *span, const otelc_span_data *data);
 OTELC_HIDDEN bool otelc__processor_has_on_start(const otelc_processor *p);
+/* Ends the span in the last processor and consumes the caller's reference. A processor that queues the
+ * span (the batch processor) keeps that reference instead of taking one of its own and having the
+ * caller drop the other: two atomic read-modify-writes fewer per span. */
+OTELC_HIDDEN void otelc__processor_on_end_last(otelc_processor *p, otelc_span *span, const otelc_span_data *data);
+/* Internal processors that can take over the ending thread's reference (set once, before use). adopt
+ * must consume the reference whatever it does with the span. */
+typedef void (*otelc__adopt_fn)(void *impl, otelc_span *span);
+OTELC_HIDDEN void otelc__processor_set_adopt(otelc_processor *p, otelc__adopt_fn adopt);
 
 /* Sampler used when none is given and OTEL_TRACES_SAMPLER is unset or invalid (sampler.c). */
 OTELC_HIDDEN otelc_sampler *otelc__sampler_from_env(void);

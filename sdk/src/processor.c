@@ -7,6 +7,7 @@
 struct otelc_processor {
     const otelc_processor_ops *ops;
     void *impl;
+    otelc__adopt_fn adopt; /* NULL for processors built from public ops */
     atomic_bool shut_down;
 };
 
@@ -22,6 +23,7 @@ otelc_processor *otelc_processor_create(const otelc_processor_ops *ops, void *im
     }
     p->ops = ops;
     p->impl = impl;
+    p->adopt = NULL;
     atomic_init(&p->shut_down, false);
     return p;
 }
@@ -39,6 +41,17 @@ void otelc__processor_on_end(otelc_processor *p, otelc_span *span, const otelc_s
         return;
     }
     p->ops->on_end(p->impl, span, data);
+}
+
+void otelc__processor_set_adopt(otelc_processor *p, otelc__adopt_fn adopt) { p->adopt = adopt; }
+
+void otelc__processor_on_end_last(otelc_processor *p, otelc_span *span, const otelc_span_data *data) {
+    if (p->adopt && !atomic_load_explicit(&p->shut_down, memory_order_relaxed)) {
+        p->adopt(p->impl, span);
+        return;
+    }
+    otelc__processor_on_end(p, span, data);
+    otelc_span_release(span);
 }
 
 otelc_status otelc_processor_force_flush(otelc_processor *p, uint32_t timeout_ms) {

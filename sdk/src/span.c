@@ -289,8 +289,14 @@ static void op_end(otelc_span *base, uint64_t t) {
         s->data.end_time_unix_nano = s->data.start_time_unix_nano;
     /* No need to clear RECORDING: the API already set ENDED, which every check looks at. */
     otelc__count(OTELC_COUNTER_SPANS_ENDED, 1);
-    for (size_t i = 0; i < p->processor_count; i++) otelc__processor_on_end(p->processors[i], base, &s->data);
-    otelc_span_release(base); /* the caller's reference; processors took their own */
+    size_t n = p->processor_count;
+    if (n == 0) {
+        otelc_span_release(base);
+        return;
+    }
+    for (size_t i = 0; i + 1 < n; i++) otelc__processor_on_end(p->processors[i], base, &s->data);
+    /* The last processor consumes the caller's reference (the batch processor keeps it in its queue). */
+    otelc__processor_on_end_last(p->processors[n - 1], base, &s->data);
 }
 
 static void op_free(otelc_span *base) {
