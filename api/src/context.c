@@ -136,6 +136,14 @@ static bool stack_reserve(scope_stack *st) {
 static otelc_scope push(otelc_span *span, const otelc_baggage *baggage) {
     scope_stack *st = &t_stack;
     otelc_scope sc = {0, 0};
+    /* From now on a start_span on this thread may have a parent on the stack, so the inline no-SDK
+     * shortcut in trace.h must give way to the library (which checks this thread's depth). Sticky for
+     * the process: a per-thread answer would need TLS in the caller. Only this thread has to see the
+     * bit before its next start_span, which program order guarantees even for a relaxed RMW; the RMW
+     * (not a store) keeps the provider bit that tracer.c maintains in the same word. The load first
+     * keeps every later scope switch from writing to the shared cache line. */
+    if (!(__atomic_load_n(&otelc__global_state, __ATOMIC_RELAXED) & OTELC__GLOBAL_SCOPES))
+        __atomic_fetch_or(&otelc__global_state, OTELC__GLOBAL_SCOPES, __ATOMIC_RELAXED);
     if (!stack_reserve(st)) return sc;
     entry *e = &st->items[st->depth++];
     e->span = otelc_span_retain(span);

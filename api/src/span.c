@@ -31,11 +31,16 @@ static const otelc_span_ops static_ops = {
 _Static_assert(offsetof(otelc_span, state) == sizeof(void *) + sizeof(unsigned), "state offset used by trace.h");
 _Static_assert(sizeof(atomic_uint) == sizeof(unsigned), "atomic_uint layout used by trace.h");
 
-static otelc_span g_noop_span = {
+/* Exported (declared in trace.h) so the inline start_span can return it without a call. It is the one
+ * no-op span: otelc_span_noop() and the out-of-line paths hand out this same object. In a shared
+ * library every reference, ours included, goes through the dynamic symbol, so an executable that took
+ * a copy relocation of it still sees one object. Such a copy is sized when the executable is linked,
+ * so sizeof(otelc_span) is ABI for it, as it already is for SDKs that embed otelc_span. */
+otelc_span otelc__noop_span = {
     &static_ops, 1, OTELC_SPAN_STATE_STATIC, {{0}, {0}, 0, false, NULL},
 };
 
-otelc_span *otelc_span_noop(void) { return &g_noop_span; }
+otelc_span *otelc_span_noop(void) { return &otelc__noop_span; }
 
 void otelc_span_base_init(otelc_span *span, const otelc_span_ops *ops, unsigned state,
                           const otelc_span_context *sc) {
@@ -51,9 +56,9 @@ void otelc_span_base_init(otelc_span *span, const otelc_span_ops *ops, unsigned 
 }
 
 otelc_span *otelc_span_create_non_recording(const otelc_span_context *sc) {
-    if (!otelc_span_context_is_valid(sc)) return &g_noop_span;
+    if (!otelc_span_context_is_valid(sc)) return &otelc__noop_span;
     otelc_span *s = otelc_malloc(sizeof *s);
-    if (!s) return &g_noop_span;
+    if (!s) return &otelc__noop_span;
     otelc_span_base_init(s, &nonrecording_ops, 0, sc);
     return s;
 }

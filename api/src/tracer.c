@@ -2,6 +2,7 @@
  * its instrumentation scope and binds lazily to whichever provider is installed when a span starts,
  * so libraries may take their tracer before the application installs the SDK. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +30,33 @@ static otelc_tracer *noop_get_tracer(otelc_tracer_provider *p, const otelc_scope
 static const otelc_tracer_provider_ops noop_provider_ops = {noop_get_tracer};
 static otelc_tracer_provider g_noop_provider = {&noop_provider_ops};
 
+/* Starts at 0: no provider, no scope yet. Only the library writes it, always with read-modify-writes:
+ * context.c sets OTELC__GLOBAL_SCOPES, set_tracer_provider keeps OTELC__GLOBAL_PROVIDER in step with
+ * g_provider, and neither can undo the other's bit. */
+unsigned otelc__global_state;
+
+/* trace.h reads follows_global through its own view of the tracer's first fields. */
+_Static_assert(offsetof(otelc_tracer, follows_global) == sizeof(void *), "follows_global offset used by trace.h");
+_Static_assert(sizeof(((otelc_tracer *)0)->follows_global) == sizeof(unsigned), "follows_global type used by trace.h");
+
 void otelc_set_tracer_provider(otelc_tracer_provider *provider) {
     if (provider == &g_noop_provider) provider = NULL;
     atomic_store(&g_provider, provider);
+    /* The provider bit follows the slot, not the argument: with two threads installing at once, the
+     * bit must end up matching whichever store to g_provider came last. Each caller re-reads the slot
+     * after its update and goes again if it changed. Why that suffices: the last store's caller L
+     * updates the bit after it; if another caller's update U lands after L's in the word's order, U
+     * (seq_cst RMW) reads from L's chain, so L's store happens-before U's re-check, which then sees
+     * L's provider: if U wrote for another value, U goes again and repairs the bit. No lock, so the
+     * call stays safe in a fork child whatever other threads were doing. */
+    for (;;) {
+        otelc_tracer_provider *p = atomic_load(&g_provider);
+        if (p)
+            __atomic_fetch_or(&otelc__global_state, OTELC__GLOBAL_PROVIDER, __ATOMIC_SEQ_CST);
+        else
+            __atomic_fetch_and(&otelc__global_state, ~OTELC__GLOBAL_PROVIDER, __ATOMIC_SEQ_CST);
+        if (atomic_load(&g_provider) == p) break;
+    }
     atomic_fetch_add(&g_generation, 1);
 }
 

@@ -147,23 +147,61 @@ OTELC_API uint64_t otelc_now_unix_nano(void);
 
 /* ---- Inline fast paths ----------------------------------------------------------------------------
  * The span calls below check in the caller whether the span records before calling into the library,
- * so instrumentation on a no-op, dropped or ended span costs a load and a branch. The exported
- * functions stay (bindings and OTELC_NO_INLINE builds call them); with the wrappers on, taking the
- * address of e.g. otelc_span_end gives the wrapper, which behaves the same. Define OTELC_NO_INLINE
- * before including otelc headers to get plain calls. The otelc__ names are not API. */
+ * so instrumentation on a no-op, dropped or ended span costs a load and a branch, and start_span with
+ * no SDK installed returns the static no-op span without a call. The exported functions stay (bindings
+ * and OTELC_NO_INLINE builds call them); with the wrappers on, taking the address of e.g.
+ * otelc_span_end gives the wrapper, which behaves the same. Define OTELC_NO_INLINE before including
+ * otelc headers to get plain calls. The otelc__ names are not API: they may change in any release. */
+
+/* Process-wide word read by the inline start_span: 0 means the inline wrapper may answer with the
+ * static no-op span. OTELC__GLOBAL_PROVIDER is set while a provider is installed; OTELC__GLOBAL_SCOPES
+ * is set for good by the first scope entered on any thread (an active span could then be a parent to
+ * propagate, which needs the thread's scope stack, i.e. the out-of-line call). Written by the library
+ * only, with atomic read-modify-writes; readers load it relaxed. Declared outside the #if so the
+ * library's own (OTELC_NO_INLINE) build exports it. */
+#define OTELC__GLOBAL_PROVIDER 0x1u
+#define OTELC__GLOBAL_SCOPES 0x2u
+OTELC_API extern unsigned otelc__global_state;
+/* The static no-op span (what otelc_span_noop() returns to SDK code). Declared with the opaque type:
+ * callers only take its address. */
+OTELC_API extern otelc_span otelc__noop_span;
+
 #if !defined(OTELC_NO_INLINE) && (defined(__GNUC__) || defined(__clang__))
+/* The first fields of struct otelc_tracer (otelc/impl/provider_impl.h; offsets asserted in tracer.c). */
+struct otelc__tracer_head {
+    const void *ops;
+    unsigned follows_global;
+};
+/* With no options, no provider installed and no scope ever entered, nothing can give the span a
+ * parent or a recorder: the answer is the static no-op span, exactly what the library would return
+ * (a NULL tracer means the no-op tracer, which follows the global provider too). Relaxed load: a
+ * provider installed by another thread with no happens-before to this call may be missed by it, as
+ * it may be by the out-of-line path; with one (thread start, a lock, the install on this thread),
+ * coherence makes the store visible. A scope entered on this thread is always seen (program order). */
+static inline otelc_span *otelc__inl_tracer_start_span(otelc_tracer *t, const char *name,
+                                                       const otelc_span_start_options *opts) {
+    if (!opts && __atomic_load_n(&otelc__global_state, __ATOMIC_RELAXED) == 0 &&
+        (!t || ((const struct otelc__tracer_head *)(const void *)t)->follows_global))
+        return &otelc__noop_span;
+    return otelc_tracer_start_span(t, name, opts);
+}
 struct otelc__span_head {
     const void *ops;
     unsigned refs;
     unsigned state; /* bit 0: recording, bit 1: ended, bit 2: static */
 };
+static inline unsigned otelc__span_state(const otelc_span *s) {
+    return __atomic_load_n(&((const struct otelc__span_head *)(const void *)s)->state, __ATOMIC_RELAXED);
+}
+/* The no-op span is tested by address before its state is loaded: after the inline start_span above,
+ * the compiler then knows the answer on the no-SDK path and drops every check that follows (start,
+ * setters and end compile to start_span's tests alone); on other spans it costs a compare, usually
+ * once per span since the compiler carries the result over to later calls on the same pointer. */
 static inline int otelc__span_records(const otelc_span *s) {
-    return s && (__atomic_load_n(&((const struct otelc__span_head *)(const void *)s)->state, __ATOMIC_RELAXED) &
-                 3u) == 1u;
+    return s && s != &otelc__noop_span && (otelc__span_state(s) & 3u) == 1u;
 }
 static inline void otelc__inl_span_end(otelc_span *s, uint64_t t) {
-    if (s && !(__atomic_load_n(&((const struct otelc__span_head *)(const void *)s)->state, __ATOMIC_RELAXED) & 6u))
-        otelc_span_end(s, t);
+    if (s && s != &otelc__noop_span && !(otelc__span_state(s) & 6u)) otelc_span_end(s, t);
 }
 static inline bool otelc__inl_span_is_recording(const otelc_span *s) { return otelc__span_records(s) != 0; }
 static inline void otelc__inl_set_attribute(otelc_span *s, const char *k, otelc_value v) {
@@ -190,6 +228,7 @@ static inline void otelc__inl_add_event(otelc_span *s, const char *n, const otel
 static inline void otelc__inl_set_status(otelc_span *s, otelc_status_code c, const char *d) {
     if (otelc__span_records(s)) otelc_span_set_status(s, c, d);
 }
+#define otelc_tracer_start_span otelc__inl_tracer_start_span
 #define otelc_span_end otelc__inl_span_end
 #define otelc_span_is_recording otelc__inl_span_is_recording
 #define otelc_span_set_attribute otelc__inl_set_attribute
