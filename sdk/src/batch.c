@@ -1,42 +1,100 @@
 /* The batch span processor.
  *
- * Application threads push ended spans into a bounded multi-producer ring (Vyukov's sequence-numbered
- * cells): no lock, no allocation, and a full ring drops the span and counts it instead of blocking.
- * One worker thread drains the ring and exports when a batch is full, the schedule delay passes, or a
- * flush/shutdown asks. Producers take the mutex only to wake a sleeping worker once a batch is ready.
+ * Application threads push ended spans into a bounded multi-producer queue: no lock, no allocation, and
+ * a full queue drops the span and counts it (OTELC_COUNTER_SPANS_DROPPED_QUEUE) instead of blocking.
+ * One worker thread drains it and exports when a batch is full, the schedule delay passes, or a
+ * flush/shutdown asks.
+ *
+ * Lanes. The queue is split into lanes (Vyukov's sequence-numbered cells, one ring each) whose
+ * capacities add up to max_queue_size, so the memory bound is the configured one. Each thread is given a
+ * lane round-robin at its first span; producers on different cores then CAS different positions and
+ * write different cells (one shared position and neighbouring cells cost a cache-line transfer per span
+ * with two producers). A thread whose lane is full takes a free slot in another lane, so one thread alone
+ * still has the whole capacity. The worker drains all lanes; spans keep no order across lanes (the
+ * specification asks for none).
+ *
+ * Waking the worker. A producer's futex wake costs microseconds in a paravirtualised VM, and the worker's
+ * sleep/wake round trips are most of its CPU per span. So while spans keep flowing the worker naps: it
+ * measures the arrival rate and sleeps on a timed wait until the queue is expected to hold a full batch
+ * (state NAPPING), and producers signal it only when the queue passes a high-water mark (3/4 full) on
+ * the spill path. When the rate is low (a batch takes longer than NAP_MAX_NS to arrive) the worker
+ * sleeps until the schedule delay (state IDLE) and the producer that fills a batch signals it, as the
+ * specification describes. Signals are sent after unlocking, so the woken worker does not block on the
+ * mutex the producer still holds, and only the producer that flips the state signals.
+ *
+ * A full queue. With as many busy producers as CPUs the worker can be runnable yet not scheduled for
+ * milliseconds, while the queue fills in a fraction of one. So a producer that finds the queue full
+ * while the worker is woken or draining (state WOKEN or RUNNING), but NOT inside an exporter call,
+ * gives up its CPU (sched_yield) for at most full_queue_yield_us (default 50 us, CLOCK_MONOTONIC),
+ * retrying, before dropping. It never waits on the network: when the worker is inside export (state
+ * EXPORTING) or gone, the span is dropped at once. This bounds the extra latency of a span end at the
+ * budget; 0 disables it.
  *
  * Lifetime: the processor handle and the worker each hold a reference to the shared state. If shutdown
  * times out (an exporter stuck on a dead network), the worker is detached and frees the state itself
  * when its export returns; shutdown still returns within its timeout.
  *
- * Fork: in the child the ring is emptied without exporting (those spans belong to the parent), the
+ * Fork: in the child the queue is emptied without exporting (those spans belong to the parent), the
  * locks are re-created and a new worker starts with the first span the child ends. */
 #include <errno.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "internal.h"
 #include "otelc/sdk/processor.h"
 #include "span_pool.h"
 
+#define AUTO_LANES_MAX 8u /* queue_lanes = 0: online CPUs, at most this many */
+#define MAX_LANES 64u
+#define NAP_MIN_NS 10000ull    /* shortest nap: below this the worker would mostly pay for waking */
+#define NAP_MAX_NS 5000000ull  /* a batch arriving slower than this: sleep until signalled (IDLE) */
+#define YIELD_MAX_US 1000000u
+
+/* Worker states, read by producers to decide whether to signal and whether a full queue is worth a yield. */
+enum {
+    W_RUNNING = 0, /* awake, not inside the exporter */
+    W_WOKEN,       /* signalled by a producer, not yet running */
+    W_IDLE,        /* waiting for a signal (a full batch) or the schedule delay */
+    W_NAPPING,     /* short timed wait; producers signal only past the high-water mark */
+    W_EXPORTING,   /* inside the exporter: may wait on the network, producers never wait for it */
+    W_EXITED,      /* no worker (not started after fork, or gone) */
+};
+
+/* seq is 2*pos when the cell is free for the push at pos, 2*pos + 1 once that push is done (doubled so
+ * that a lane of capacity 1 still tells "pushed at pos" from "free for pos + cap"). */
 typedef struct cell {
     atomic_size_t seq;
     otelc_span *span;
     park_owner *owner; /* the span's allocating thread, carried so the worker never reads the span */
 } cell;
 
+typedef struct lane {
+    _Alignas(64) atomic_size_t enq_pos; /* producers */
+    _Alignas(64) size_t head;           /* consumer only (the worker, or whoever holds the queue alone) */
+    atomic_size_t deq_pos;              /* head, published once per batch for producers' estimates */
+    cell *cells;
+    size_t cap;
+    size_t mask; /* cap - 1 when cap is a power of two: no division per push */
+} lane;
+
 typedef struct batch {
     atomic_uint refs;
     otelc_exporter *exporter;
     otelc_batch_options o;
-    cell *cells;
-    size_t cap;
-    size_t mask; /* cap - 1 when cap is a power of two (the default 2048): no division per push */
-    _Alignas(64) atomic_size_t enq_pos;
-    _Alignas(64) atomic_size_t deq_pos;
-    _Alignas(64) atomic_bool worker_sleeping;
-    pthread_mutex_t lock;
+    lane *lanes; /* nlanes, 64-byte aligned inside lanes_mem */
+    void *lanes_mem;
+    unsigned nlanes;
+    size_t high_water; /* producers in NAPPING signal past this many queued spans */
+    uint64_t yield_ns;
+    _Alignas(64) atomic_int wstate;
+    _Alignas(64) pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t done;
     bool stop;
@@ -45,6 +103,7 @@ typedef struct batch {
     bool worker_started;
     uint64_t flush_requested, flush_completed;
     unsigned fork_generation;
+    unsigned next_pop_lane; /* worker: lane the next batch starts from (fairness) */
     pthread_t thread;
     otelc_span **scratch;
     park_owner **owners;
@@ -56,69 +115,124 @@ static pthread_mutex_t g_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static batch *g_live;
 static atomic_uint g_fork_generation;
 static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
+static atomic_uint g_lane_ticket;           /* round-robin lane assignment, process-wide */
+static _Thread_local unsigned t_lane_ticket; /* 0 = not assigned yet */
 
 static inline const otelc_span_data *span_data(otelc_span *s) { return &((sdk_span *)s)->data; }
 
-/* ---- ring ---- */
-
-static inline cell *cell_at(batch *b, size_t pos) {
-    return &b->cells[b->mask ? (pos & b->mask) : (pos % b->cap)];
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static bool ring_push(batch *b, otelc_span *span, park_owner *owner) {
-    size_t pos = atomic_load_explicit(&b->enq_pos, memory_order_relaxed);
+/* ---- lanes ---- */
+
+static inline cell *cell_at(lane *l, size_t pos) { return &l->cells[l->mask ? (pos & l->mask) : (pos % l->cap)]; }
+
+static bool lane_push(lane *l, otelc_span *span, park_owner *owner) {
+    size_t pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
     cell *c;
     for (;;) {
-        c = cell_at(b, pos);
+        c = cell_at(l, pos);
         size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-        intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+        intptr_t dif = (intptr_t)seq - (intptr_t)(2 * pos);
         if (dif == 0) {
-            if (atomic_compare_exchange_weak_explicit(&b->enq_pos, &pos, pos + 1, memory_order_relaxed,
+            if (atomic_compare_exchange_weak_explicit(&l->enq_pos, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed))
                 break;
         } else if (dif < 0) {
             return false; /* full */
         } else {
-            pos = atomic_load_explicit(&b->enq_pos, memory_order_relaxed);
+            pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
         }
     }
     c->span = span;
     c->owner = owner;
-    atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
+    atomic_store_explicit(&c->seq, 2 * pos + 1, memory_order_release);
     return true;
 }
 
-/* Single consumer (the worker, or the forking thread in the child). owner may be NULL. */
-static otelc_span *ring_pop_owned(batch *b, park_owner **owner) {
-    size_t pos = atomic_load_explicit(&b->deq_pos, memory_order_relaxed);
-    cell *c = cell_at(b, pos);
+/* Single consumer. owner may be NULL. Does not publish deq_pos (lane_publish, once per batch). */
+static otelc_span *lane_pop(lane *l, park_owner **owner) {
+    size_t pos = l->head;
+    cell *c = cell_at(l, pos);
     size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-    if ((intptr_t)seq - (intptr_t)(pos + 1) < 0) return NULL; /* empty (or a push still in flight) */
+    if ((intptr_t)seq - (intptr_t)(2 * pos + 1) < 0) return NULL; /* empty (or a push still in flight) */
     otelc_span *s = c->span;
     if (owner) *owner = c->owner;
-    atomic_store_explicit(&b->deq_pos, pos + 1, memory_order_relaxed);
-    atomic_store_explicit(&c->seq, pos + b->cap, memory_order_release);
+    l->head = pos + 1;
+    atomic_store_explicit(&c->seq, 2 * (pos + l->cap), memory_order_release);
     return s;
 }
 
-static otelc_span *ring_pop(batch *b) { return ring_pop_owned(b, NULL); }
+static inline void lane_publish(lane *l) { atomic_store_explicit(&l->deq_pos, l->head, memory_order_release); }
 
-static size_t ring_size(batch *b) {
-    size_t e = atomic_load_explicit(&b->enq_pos, memory_order_acquire);
-    size_t d = atomic_load_explicit(&b->deq_pos, memory_order_acquire);
-    return e > d ? e - d : 0;
+/* Any span from any lane (consumer only): for the paths that empty the queue. */
+static otelc_span *queue_pop_any(batch *b) {
+    for (unsigned i = 0; i < b->nlanes; i++) {
+        otelc_span *s = lane_pop(&b->lanes[i], NULL);
+        if (s) {
+            lane_publish(&b->lanes[i]);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Spans queued, as the consumer sees them (exact but for pushes in flight). */
+static size_t queued_consumer(batch *b) {
+    size_t n = 0;
+    for (unsigned i = 0; i < b->nlanes; i++) {
+        size_t e = atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_acquire);
+        n += e - b->lanes[i].head;
+    }
+    return n;
+}
+
+/* Spans queued, as a producer estimates them (an over-estimate by at most a batch's pops). */
+static size_t queued_producer(batch *b) {
+    size_t n = 0;
+    for (unsigned i = 0; i < b->nlanes; i++) {
+        size_t e = atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_relaxed);
+        size_t d = atomic_load_explicit(&b->lanes[i].deq_pos, memory_order_relaxed);
+        n += e > d ? e - d : 0;
+    }
+    return n;
+}
+
+static size_t enq_total(batch *b) {
+    size_t n = 0;
+    for (unsigned i = 0; i < b->nlanes; i++) n += atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_relaxed);
+    return n;
+}
+
+static inline unsigned my_lane(batch *b) {
+    unsigned t = t_lane_ticket;
+    if (__builtin_expect(t == 0, 0)) {
+        t = atomic_fetch_add_explicit(&g_lane_ticket, 1, memory_order_relaxed) + 1;
+        if (t == 0) t = atomic_fetch_add_explicit(&g_lane_ticket, 1, memory_order_relaxed) + 1;
+        t_lane_ticket = t;
+    }
+    return b->nlanes == 1 ? 0 : (t - 1) % b->nlanes;
 }
 
 /* ---- shared state lifetime ---- */
 
+static void lanes_free(batch *b) {
+    if (b->lanes)
+        for (unsigned i = 0; i < b->nlanes; i++) otelc_free(b->lanes[i].cells);
+    otelc_free(b->lanes_mem);
+}
+
 static void batch_free(batch *b) {
     otelc_span *s;
-    while ((s = ring_pop(b))) otelc_span_release(s);
+    while ((s = queue_pop_any(b))) otelc_span_release(s);
     otelc_exporter_destroy(b->exporter);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
     pthread_cond_destroy(&b->done);
-    otelc_free(b->cells);
+    lanes_free(b);
     otelc_free(b->scratch);
     otelc_free(b->owners);
     otelc_free(b->views);
@@ -131,18 +245,35 @@ static void batch_unref(batch *b) {
 
 /* ---- worker ---- */
 
-/* Exports one batch; returns how many spans it took from the ring. */
-static size_t export_one_batch(batch *b) {
-    size_t n = 0;
-    while (n < b->o.max_export_batch_size) {
-        otelc_span *s = ring_pop_owned(b, &b->owners[n]);
-        if (!s) break;
-        b->scratch[n] = s;
-        b->views[n] = span_data(s);
-        n++;
+static void drop_all_queued(batch *b) {
+    otelc_span *s;
+    while ((s = queue_pop_any(b))) {
+        otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
+        otelc_span_release(s);
     }
+}
+
+/* Exports one batch, taken from the lanes in turn; returns how many spans it took from the queue. */
+static size_t export_one_batch(batch *b) {
+    size_t n = 0, max = b->o.max_export_batch_size;
+    unsigned first = b->next_pop_lane;
+    for (unsigned k = 0; k < b->nlanes && n < max; k++) {
+        lane *l = &b->lanes[(first + k) % b->nlanes];
+        size_t n0 = n;
+        while (n < max) {
+            otelc_span *s = lane_pop(l, &b->owners[n]);
+            if (!s) break;
+            b->scratch[n] = s;
+            b->views[n] = span_data(s);
+            n++;
+        }
+        if (n != n0) lane_publish(l);
+    }
+    b->next_pop_lane = (first + 1) % b->nlanes;
     if (n == 0) return 0;
+    atomic_store(&b->wstate, W_EXPORTING);
     otelc_export_result r = otelc_exporter_export(b->exporter, b->views, n);
+    atomic_store(&b->wstate, W_RUNNING);
     otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
     otelc__spans_release_deferred(b->scratch, b->owners, n);
     return n;
@@ -158,41 +289,91 @@ static void deadline_after(struct timespec *ts, uint32_t ms) {
     }
 }
 
+static uint64_t ts_ns(const struct timespec *ts) { return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec; }
+
+/* The worker's estimate of the arrival rate, from the queue's enqueue positions between two looks. */
+typedef struct rate_probe {
+    uint64_t t;
+    size_t enq;
+} rate_probe;
+
+/* How long to nap until the queue is expected to hold a full batch; 0: the rate is too low to be worth
+ * it (sleep until signalled). Updates the probe. */
+static uint64_t next_nap(batch *b, rate_probe *rp) {
+    uint64_t now = mono_ns();
+    size_t e = enq_total(b);
+    size_t arrived = e - rp->enq;
+    uint64_t dt = now - rp->t;
+    rp->t = now;
+    rp->enq = e;
+    if (arrived == 0 || dt == 0) return 0;
+    size_t q = queued_consumer(b);
+    size_t want = b->o.max_export_batch_size;
+    if (q >= want) return NAP_MIN_NS;
+    /* Time for (want - q) more spans at arrived/dt, in floating point: no overflow for any rate. */
+    double ns = (double)(want - q) * (double)dt / (double)arrived;
+    if (ns > (double)NAP_MAX_NS) return 0;
+    return ns < (double)NAP_MIN_NS ? NAP_MIN_NS : (uint64_t)ns;
+}
+
+static void set_timer_slack(void) {
+#ifdef __linux__
+    /* Naps are tens of microseconds; the default 50 us slack would stretch each one past a batch. */
+    (void)prctl(PR_SET_TIMERSLACK, 5000UL, 0UL, 0UL, 0UL);
+#endif
+}
+
 static void *worker_main(void *arg) {
     batch *b = arg;
+    set_timer_slack();
     struct timespec deadline;
+    rate_probe rp = {mono_ns(), enq_total(b)};
+    uint64_t nap_ns = 0;
     pthread_mutex_lock(&b->lock);
     deadline_after(&deadline, b->o.schedule_delay_ms);
     for (;;) {
         bool timed_out = false;
-        while (!b->stop && b->flush_requested == b->flush_completed && ring_size(b) < b->o.max_export_batch_size) {
-            atomic_store(&b->worker_sleeping, true); /* seq_cst: ordered before the queue check below */
-            if (ring_size(b) >= b->o.max_export_batch_size) break; /* a producer raced the flag */
-            int rc = pthread_cond_timedwait(&b->wake, &b->lock, &deadline);
-            atomic_store(&b->worker_sleeping, false);
+        while (!b->stop && b->flush_requested == b->flush_completed) {
+            int mode = nap_ns ? W_NAPPING : W_IDLE;
+            atomic_store(&b->wstate, mode); /* seq_cst: ordered before the queue check below */
+            if (queued_consumer(b) >= b->o.max_export_batch_size) break; /* a producer raced the state */
+            struct timespec until = deadline;
+            if (mode == W_NAPPING) {
+                uint64_t wake_at = mono_ns() + nap_ns;
+                if (wake_at < ts_ns(&deadline)) {
+                    until.tv_sec = (time_t)(wake_at / 1000000000ull);
+                    until.tv_nsec = (long)(wake_at % 1000000000ull);
+                }
+            }
+            int rc = pthread_cond_timedwait(&b->wake, &b->lock, &until);
+            atomic_store(&b->wstate, W_RUNNING);
             if (rc == ETIMEDOUT) {
-                timed_out = true;
-                break;
+                if (mono_ns() >= ts_ns(&deadline)) {
+                    timed_out = true;
+                    break;
+                }
+                nap_ns = next_nap(b, &rp); /* the nap ended: look at the rate again */
             }
         }
-        atomic_store(&b->worker_sleeping, false);
+        atomic_store(&b->wstate, W_RUNNING);
         bool drain = b->stop || b->flush_requested != b->flush_completed;
         uint64_t flush_target = b->flush_requested;
         pthread_mutex_unlock(&b->lock);
 
         if (atomic_load(&b->abandoned)) {
-            otelc_span *s;
-            while ((s = ring_pop(b))) {
-                otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
-                otelc_span_release(s);
-            }
+            drop_all_queued(b);
         } else if (drain) {
             while (!atomic_load(&b->abandoned) && export_one_batch(b)) {}
-            if (!b->stop) otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
-        } else if (timed_out || ring_size(b) >= b->o.max_export_batch_size) {
-            while (ring_size(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
+            if (!b->stop) {
+                atomic_store(&b->wstate, W_EXPORTING);
+                otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
+                atomic_store(&b->wstate, W_RUNNING);
+            }
+        } else {
+            while (queued_consumer(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
             if (timed_out && !export_one_batch(b)) otelc__span_release_all_parked(); /* idle: tidy up */
         }
+        nap_ns = next_nap(b, &rp);
 
         pthread_mutex_lock(&b->lock);
         if (timed_out || drain) deadline_after(&deadline, b->o.schedule_delay_ms);
@@ -200,16 +381,11 @@ static void *worker_main(void *arg) {
             b->flush_completed = flush_target;
             pthread_cond_broadcast(&b->done);
         }
-        if (atomic_load(&b->abandoned)) {
-            otelc_span *s;
-            while ((s = ring_pop(b))) {
-                otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
-                otelc_span_release(s);
-            }
-        }
-        if (b->stop && ring_size(b) == 0) break;
+        if (atomic_load(&b->abandoned)) drop_all_queued(b);
+        if (b->stop && queued_consumer(b) == 0) break;
     }
     b->worker_exited = true;
+    atomic_store(&b->wstate, W_EXITED);
     bool detached = atomic_load(&b->abandoned);
     pthread_cond_broadcast(&b->done);
     pthread_mutex_unlock(&b->lock);
@@ -224,7 +400,9 @@ static void *worker_main(void *arg) {
 static bool start_worker_locked(batch *b) {
     if (b->worker_started) return true;
     atomic_fetch_add(&b->refs, 1);
+    atomic_store(&b->wstate, W_RUNNING);
     if (pthread_create(&b->thread, NULL, worker_main, b) != 0) {
+        atomic_store(&b->wstate, W_EXITED);
         atomic_fetch_sub(&b->refs, 1);
         return false;
     }
@@ -235,6 +413,50 @@ static bool start_worker_locked(batch *b) {
 
 /* ---- processor ops ---- */
 
+/* Wakes a worker seen sleeping in state `seen`; only the producer that flips the state signals (until
+ * the woken worker runs, the others would otherwise each pay a futex wake for nothing). Taking and
+ * dropping the lock guarantees the worker, which checks the queue under the lock after publishing its
+ * state, is inside its wait; the signal itself is sent after unlocking, so the woken worker does not
+ * then block on a mutex this thread still holds. */
+static void wake_worker(batch *b, int seen) {
+    if (!atomic_compare_exchange_strong(&b->wstate, &seen, W_WOKEN)) return;
+    pthread_mutex_lock(&b->lock);
+    pthread_mutex_unlock(&b->lock);
+    pthread_cond_signal(&b->wake);
+}
+
+/* Pushes into the thread's lane, else into any lane with room. *spilled says the own lane was full. */
+static bool queue_push(batch *b, otelc_span *span, park_owner *owner, unsigned home, bool *spilled) {
+    if (__builtin_expect(lane_push(&b->lanes[home], span, owner), 1)) return true;
+    *spilled = true;
+    for (unsigned k = 1; k < b->nlanes; k++) {
+        unsigned i = home + k;
+        if (i >= b->nlanes) i -= b->nlanes;
+        if (lane_push(&b->lanes[i], span, owner)) return true;
+    }
+    return false;
+}
+
+/* The queue is full. If the worker can drain it soon without waiting on the network (woken, draining,
+ * or about to be woken by us), give it the CPU for up to yield_ns, retrying; otherwise drop at once. */
+static bool push_when_full(batch *b, otelc_span *span, park_owner *owner, unsigned home) {
+    if (b->yield_ns == 0) return false;
+    uint64_t deadline = 0;
+    for (;;) {
+        int st = atomic_load(&b->wstate);
+        if (st == W_EXPORTING || st == W_EXITED) return false;
+        if (st == W_IDLE || st == W_NAPPING) wake_worker(b, st);
+        if (deadline == 0) {
+            deadline = mono_ns() + b->yield_ns;
+        } else if (mono_ns() >= deadline) {
+            return false;
+        }
+        sched_yield();
+        bool spilled = false;
+        if (queue_push(b, span, owner, home, &spilled)) return true;
+    }
+}
+
 /* Queues span, consuming one reference to it (kept by the queue, or dropped when the queue is full). */
 static void batch_enqueue(batch *b, otelc_span *span) {
     if (__builtin_expect(b->fork_generation != atomic_load_explicit(&g_fork_generation, memory_order_relaxed), 0)) {
@@ -243,23 +465,28 @@ static void batch_enqueue(batch *b, otelc_span *span) {
         start_worker_locked(b);
         pthread_mutex_unlock(&b->lock);
     }
-    if (!ring_push(b, span, ((sdk_span *)span)->owner)) {
+    park_owner *owner = ((sdk_span *)span)->owner;
+    unsigned home = my_lane(b);
+    bool spilled = false;
+    if (__builtin_expect(!queue_push(b, span, owner, home, &spilled), 0) && !push_when_full(b, span, owner, home)) {
         otelc_span_release(span);
         otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
         return;
     }
-    /* Pairs with the worker's store of worker_sleeping then its queue check. On x86 the CAS in ring_push
-     * is already a full barrier; elsewhere a fence orders our push before reading the flag. */
+    /* Pairs with the worker's store of its state then its queue check. On x86 the CAS in lane_push is
+     * already a full barrier; elsewhere a fence orders our push before reading the state. */
 #if !defined(__x86_64__) && !defined(__i386__)
     atomic_thread_fence(memory_order_seq_cst);
 #endif
-    /* Only the producer that flips the flag signals: until the woken worker runs, the others would
-     * otherwise each pay a futex wake for nothing. */
-    if (atomic_load_explicit(&b->worker_sleeping, memory_order_relaxed) &&
-        ring_size(b) >= b->o.max_export_batch_size && atomic_exchange(&b->worker_sleeping, false)) {
-        pthread_mutex_lock(&b->lock);
-        pthread_cond_signal(&b->wake);
-        pthread_mutex_unlock(&b->lock);
+    int st = atomic_load_explicit(&b->wstate, memory_order_relaxed);
+    if (__builtin_expect(st < W_IDLE, 1)) return; /* running or already woken: the common case under load */
+    if (st == W_IDLE) {
+        /* Low rate: the specification's trigger, a full batch queued. */
+        if (queued_producer(b) >= b->o.max_export_batch_size) wake_worker(b, st);
+    } else if (st == W_NAPPING && spilled) {
+        /* The worker wakes by itself when a batch should be ready; wake it early only when spans come
+         * faster than it estimated and the queue is filling up. */
+        if (queued_producer(b) >= b->high_water) wake_worker(b, st);
     }
 }
 
@@ -331,11 +558,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
         return OTELC_ERR_TIMEOUT;
     }
     /* Spans that raced in after the worker exited are dropped and counted. */
-    otelc_span *s;
-    while ((s = ring_pop(b))) {
-        otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
-        otelc_span_release(s);
-    }
+    drop_all_queued(b);
     /* Settle the exported spans the worker parked, so that once shutdown returns every span this
      * processor exported has been released (memory accounting does not leak into later work). */
     otelc__span_release_all_parked();
@@ -382,10 +605,10 @@ static void after_fork_child(void) {
         if (b->worker_started && !b->worker_exited) atomic_fetch_sub(&b->refs, 1); /* that worker is gone */
         b->worker_started = false;
         b->worker_exited = false;
-        atomic_store(&b->worker_sleeping, false);
+        atomic_store(&b->wstate, W_EXITED);
         b->flush_completed = b->flush_requested;
         otelc_span *s;
-        while ((s = ring_pop(b))) otelc_span_release(s);
+        while ((s = queue_pop_any(b))) otelc_span_release(s);
     }
     atomic_fetch_add(&g_fork_generation, 1);
 }
@@ -399,7 +622,7 @@ void otelc__fork_init(void) { pthread_once(&g_hooks_once, install_hooks); }
 
 /* ---- options and create ---- */
 
-#define MAX_QUEUE_LIMIT (1u << 24) /* 16 Mi spans: the ring alone is then 256 MiB */
+#define MAX_QUEUE_LIMIT (1u << 24) /* 16 Mi spans: the cells alone are then 384 MiB */
 
 void otelc_batch_options_init(otelc_batch_options *o) {
     if (!o) return;
@@ -423,15 +646,50 @@ void otelc_batch_options_init(otelc_batch_options *o) {
                   o->max_export_batch_size, o->max_queue_size, o->max_queue_size);
         o->max_export_batch_size = o->max_queue_size;
     }
+    o->queue_lanes = 0;
+    o->full_queue_yield_us = 50;
+    otelc__env_uint32("OTELC_BSP_FULL_QUEUE_YIELD_US", 0, &o->full_queue_yield_us);
+    if (o->full_queue_yield_us > YIELD_MAX_US) {
+        otelc_log(OTELC_LOG_WARN, "OTELC_BSP_FULL_QUEUE_YIELD_US=%u is above the limit %u; using the default 50",
+                  o->full_queue_yield_us, YIELD_MAX_US);
+        o->full_queue_yield_us = 50;
+    }
+}
+
+/* Splits max_queue_size over the lanes (capacities add up to it exactly). */
+static bool lanes_create(batch *b, uint32_t queue, uint32_t want) {
+    unsigned n = want;
+    if (n == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus < 1 ? 1u : cpus > (long)AUTO_LANES_MAX ? AUTO_LANES_MAX : (unsigned)cpus;
+    }
+    if (n > MAX_LANES) n = MAX_LANES;
+    if (n > queue) n = queue;
+    b->lanes_mem = otelc_calloc(1, n * sizeof(lane) + 63);
+    if (!b->lanes_mem) return false;
+    b->lanes = (lane *)(((uintptr_t)b->lanes_mem + 63) & ~(uintptr_t)63);
+    b->nlanes = n;
+    for (unsigned i = 0; i < n; i++) {
+        lane *l = &b->lanes[i];
+        l->cap = queue / n + (i < queue % n ? 1 : 0);
+        l->mask = (l->cap & (l->cap - 1)) == 0 ? l->cap - 1 : 0;
+        l->cells = otelc_calloc(l->cap, sizeof *l->cells);
+        if (!l->cells) return false;
+        for (size_t j = 0; j < l->cap; j++) atomic_init(&l->cells[j].seq, 2 * j);
+        atomic_init(&l->enq_pos, 0);
+        atomic_init(&l->deq_pos, 0);
+    }
+    return true;
 }
 
 otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const otelc_batch_options *opts,
                                               otelc_error *err) {
     otelc_batch_options o;
-    if (opts && opts->struct_size >= sizeof o) {
-        o = *opts;
-    } else {
-        otelc_batch_options_init(&o);
+    otelc_batch_options_init(&o);
+    /* A caller built against an older, shorter struct keeps the defaults of the fields it lacks. */
+    if (opts && opts->struct_size >= offsetof(otelc_batch_options, queue_lanes)) {
+        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+        o.struct_size = sizeof o;
     }
     if (!exporter) {
         otelc_error_set(err, OTELC_ERR_INVALID_ARGUMENT, "batch processor: exporter is NULL");
@@ -447,14 +705,15 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     }
     otelc__fork_init();
     batch *b = otelc_calloc(1, sizeof *b);
+    bool lanes_ok = false;
     if (b) {
-        b->cells = otelc_calloc(o.max_queue_size, sizeof *b->cells);
+        lanes_ok = lanes_create(b, o.max_queue_size, o.queue_lanes);
         b->scratch = otelc_calloc(o.max_export_batch_size, sizeof *b->scratch);
         b->owners = otelc_calloc(o.max_export_batch_size, sizeof *b->owners);
         b->views = otelc_calloc(o.max_export_batch_size, sizeof *b->views);
     }
-    if (!b || !b->cells || !b->scratch || !b->owners || !b->views) {
-        if (b) { otelc_free(b->cells); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b->views); otelc_free(b); }
+    if (!b || !lanes_ok || !b->scratch || !b->owners || !b->views) {
+        if (b) { lanes_free(b); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b->views); otelc_free(b); }
         otelc_exporter_destroy(exporter);
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;
@@ -462,9 +721,10 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     atomic_init(&b->refs, 1);
     b->exporter = exporter;
     b->o = o;
-    b->cap = o.max_queue_size;
-    b->mask = (b->cap & (b->cap - 1)) == 0 ? b->cap - 1 : 0;
-    for (size_t i = 0; i < b->cap; i++) atomic_init(&b->cells[i].seq, i);
+    b->high_water = o.max_queue_size - o.max_queue_size / 4;
+    if (b->high_water < o.max_export_batch_size) b->high_water = o.max_export_batch_size;
+    b->yield_ns = (uint64_t)(o.full_queue_yield_us > YIELD_MAX_US ? YIELD_MAX_US : o.full_queue_yield_us) * 1000u;
+    atomic_init(&b->wstate, W_EXITED);
     pthread_mutex_init(&b->lock, NULL);
     init_conds(b);
     b->fork_generation = atomic_load(&g_fork_generation);

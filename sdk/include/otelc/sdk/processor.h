@@ -39,9 +39,24 @@ typedef struct otelc_batch_options {
     uint32_t schedule_delay_ms;     /* OTEL_BSP_SCHEDULE_DELAY, default 5000 */
     uint32_t export_timeout_ms;     /* OTEL_BSP_EXPORT_TIMEOUT, default 30000 */
     uint32_t max_export_batch_size; /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512 (<= queue size) */
+    /* otelc extensions. A caller compiled against the four fields above (smaller struct_size) gets the
+     * defaults for these. */
+    /* Lanes the queue is split into, default 0 = automatic (online CPUs, at most 8). Application threads
+     * are assigned a lane round-robin at their first span, so producers on different cores do not share
+     * queue cache lines. The lanes' capacities add up to max_queue_size (the memory bound stays
+     * max_queue_size spans); a thread whose lane is full uses another lane's free slots. Clamped to
+     * [1, max_queue_size]. */
+    uint32_t queue_lanes;
+    /* OTELC_BSP_FULL_QUEUE_YIELD_US, default 50. When the queue is full and the worker is runnable or
+     * draining but NOT inside an exporter call, the ending thread gives up its CPU (sched_yield) for at
+     * most this many microseconds so the worker can drain, before dropping the span. When the worker is
+     * inside export (which may wait on the network) or stopped, the span is dropped at once. 0 = always
+     * drop at once. At most 1000000. */
+    uint32_t full_queue_yield_us;
 } otelc_batch_options;
 
-/* Fills defaults then reads OTEL_BSP_* (an invalid value gets one diagnostic and keeps the default). */
+/* Fills defaults then reads OTEL_BSP_* and OTELC_BSP_* (an invalid value gets one diagnostic and keeps
+ * the default). */
 OTELC_API void otelc_batch_options_init(otelc_batch_options *opts);
 
 /* Batch: on_end pushes into a bounded lock-free queue (a full queue drops the span and counts it);
