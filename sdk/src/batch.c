@@ -108,6 +108,7 @@ typedef struct batch {
     otelc_span **scratch;
     park_owner **owners;
     const otelc_span_data **views;
+    otelc__views view_store; /* the views' storage, kept between batches (worker only) */
     struct batch *next_live;
 } batch;
 
@@ -117,8 +118,6 @@ static atomic_uint g_fork_generation;
 static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
 static atomic_uint g_lane_ticket;           /* round-robin lane assignment, process-wide */
 static _Thread_local unsigned t_lane_ticket; /* 0 = not assigned yet */
-
-static inline const otelc_span_data *span_data(otelc_span *s) { return &((sdk_span *)s)->data; }
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
@@ -236,6 +235,7 @@ static void batch_free(batch *b) {
     otelc_free(b->scratch);
     otelc_free(b->owners);
     otelc_free(b->views);
+    otelc__views_free(&b->view_store);
     otelc_free(b);
 }
 
@@ -264,17 +264,18 @@ static size_t export_one_batch(batch *b) {
             otelc_span *s = lane_pop(l, &b->owners[n]);
             if (!s) break;
             b->scratch[n] = s;
-            b->views[n] = span_data(s);
             n++;
         }
         if (n != n0) lane_publish(l);
     }
     b->next_pop_lane = (first + 1) % b->nlanes;
     if (n == 0) return 0;
+    size_t built = otelc__views_build(&b->view_store, b->scratch, n, b->views);
     atomic_store(&b->wstate, W_EXPORTING);
-    otelc_export_result r = otelc_exporter_export(b->exporter, b->views, n);
+    otelc_export_result r = built ? otelc_exporter_export(b->exporter, b->views, built) : OTELC_EXPORT_FAILURE;
     atomic_store(&b->wstate, W_RUNNING);
-    otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
+    otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, built);
+    if (built < n) otelc__count(OTELC_COUNTER_SPANS_EXPORT_FAILED, n - built); /* no memory for their views */
     otelc__spans_release_deferred(b->scratch, b->owners, n);
     return n;
 }

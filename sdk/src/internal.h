@@ -41,31 +41,58 @@ OTELC_HIDDEN void otelc__counters_after_fork(void);
 typedef struct sdk_tracer sdk_tracer;
 typedef struct sdk_provider sdk_provider;
 
-typedef struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used, cap;
-    char data[];
-} arena_chunk;
-
-#define SPAN_INLINE_ATTRS 8
-#define SPAN_ARENA_INLINE 192 /* fits the name, keys and short values of a typical span */
-#define SPAN_ARENA_MAX (1u << 20) /* bound on the copied text of one span */
+/* Spans store what they copy in a packed form (span.c): a fixed header, then attribute records and
+ * the name in an inline buffer, with rarely needed parts (events, links, status description, overflow)
+ * in a separately allocated extension. Processors and exporters get an otelc_span_data view built from
+ * it when they need one (otelc__span_view, otelc__views_build). */
+#define SPAN_BYTES 248u              /* with malloc's 8-byte chunk header: one 256-byte chunk */
+#define SPAN_BUF 122u                /* SPAN_BYTES minus the header below (checked in span.c) */
+#define SPAN_ARENA_MAX (1u << 20)    /* bound on the copied data of one span beyond the inline buffer */
 
 typedef struct park_owner park_owner;
+typedef struct span_ext span_ext;
 
 typedef struct sdk_span {
-    otelc_span base;
+    otelc_span base; /* ops, refs, state, span context (owns the trace state reference) */
     /* Deferred release (span_pool.c): the thread that allocated the span. Read only on that thread (it
      * travels with the span pointer through the batch queue, so the worker never touches the span). */
     park_owner *owner;
-    otelc_span_data data;
     sdk_tracer *tracer;
-    uint32_t attr_cap, event_cap, link_cap;
-    size_t arena_used, arena_total;
-    arena_chunk *chunks;
-    otelc_attr inline_attrs[SPAN_INLINE_ATTRS];
-    char arena[SPAN_ARENA_INLINE];
+    const char *name; /* in buf (at its end) or in the extension */
+    uint64_t start_time_unix_nano;
+    uint64_t end_time_unix_nano;
+    uint8_t parent_span_id[8];
+    span_ext *ext; /* NULL until something needs it */
+    uint32_t attr_count, dropped_attrs;
+    uint16_t used; /* bytes of attribute records at the start of buf */
+    uint8_t has_parent, parent_is_remote, kind, status_code;
+    char buf[SPAN_BUF];
 } sdk_span;
+
+/* Fills *d with a view of the span (an ended one, or one only its owner thread mutates). attrs must
+ * have room for s->attr_count entries; everything else is borrowed from the span and the tracer. */
+OTELC_HIDDEN void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs);
+
+/* Views of a batch of spans for an exporter, in storage the caller owns and keeps between batches. */
+typedef struct otelc__views {
+    otelc_span_data *data;
+    size_t data_cap;
+    otelc_attr *attrs;
+    size_t attrs_cap;
+} otelc__views;
+/* Sets out[i] to a view of spans[i], valid until the next call or otelc__views_free. Returns how many
+ * views it built: n, or fewer only when the view array itself cannot be allocated (the caller counts
+ * the rest as failed). A span whose attribute views cannot be allocated goes without them, counted as
+ * dropped attributes. */
+OTELC_HIDDEN size_t otelc__views_build(otelc__views *v, otelc_span *const *spans, size_t n,
+                                       const otelc_span_data **out);
+OTELC_HIDDEN void otelc__views_free(otelc__views *v);
+
+/* ---- interned attribute keys (intern.c) ---- */
+/* The process-wide copy of key (NUL-terminated, valid for the life of the process), or NULL when it
+ * cannot be interned (then the caller copies it). Thread-safe, never blocks. */
+OTELC_HIDDEN const char *otelc__intern_key(const char *key);
+OTELC_HIDDEN bool otelc__is_interned(const char *p);
 
 OTELC_HIDDEN otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name,
                                            const otelc_span_start_options *opts);
@@ -86,6 +113,7 @@ struct sdk_provider {
     otelc_processor **processors;
     size_t processor_count;
     bool has_on_start;
+    bool adopting_only; /* one processor, which adopts ended spans: span_end builds no view */
     otelc_span_limits limits;
     otelc_id_generator ids;
     bool custom_ids;
@@ -100,7 +128,8 @@ struct sdk_provider {
 OTELC_HIDDEN void otelc__processor_on_start(otelc_processor *p, otelc_span *span, const otelc_context *parent);
 OTELC_HIDDEN void otelc__processor_on_end(otelc_processor *p, otelc_span *span, const otelc_span_data *data);
 OTELC_HIDDEN bool otelc__processor_has_on_start(const otelc_processor *p);
-/* Ends the span in the last processor and consumes the caller's reference. A processor that queues the
+/* Ends the span in the last processor and consumes the caller's reference (data may be NULL when
+ * that processor adopts the span: see adopting_only). A processor that queues the
  * span (the batch processor) keeps that reference instead of taking one of its own and having the
  * caller drop the other: two atomic read-modify-writes fewer per span. */
 OTELC_HIDDEN void otelc__processor_on_end_last(otelc_processor *p, otelc_span *span, const otelc_span_data *data);
@@ -108,6 +137,7 @@ OTELC_HIDDEN void otelc__processor_on_end_last(otelc_processor *p, otelc_span *s
  * must consume the reference whatever it does with the span. */
 typedef void (*otelc__adopt_fn)(void *impl, otelc_span *span);
 OTELC_HIDDEN void otelc__processor_set_adopt(otelc_processor *p, otelc__adopt_fn adopt);
+OTELC_HIDDEN bool otelc__processor_adopts(const otelc_processor *p);
 
 /* Sampler used when none is given and OTEL_TRACES_SAMPLER is unset or invalid (sampler.c). */
 OTELC_HIDDEN otelc_sampler *otelc__sampler_from_env(void);

@@ -45,9 +45,16 @@ void otelc__processor_on_end(otelc_processor *p, otelc_span *span, const otelc_s
 
 void otelc__processor_set_adopt(otelc_processor *p, otelc__adopt_fn adopt) { p->adopt = adopt; }
 
+bool otelc__processor_adopts(const otelc_processor *p) { return p && p->adopt; }
+
 void otelc__processor_on_end_last(otelc_processor *p, otelc_span *span, const otelc_span_data *data) {
-    if (p->adopt && !atomic_load_explicit(&p->shut_down, memory_order_relaxed)) {
-        p->adopt(p->impl, span);
+    if (p->adopt) { /* data may be NULL: adopting processors build views at export */
+        if (!atomic_load_explicit(&p->shut_down, memory_order_relaxed)) {
+            p->adopt(p->impl, span);
+            return;
+        }
+        if (span->context.trace_flags & OTELC_TRACE_FLAGS_SAMPLED) otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
+        otelc_span_release(span);
         return;
     }
     otelc__processor_on_end(p, span, data);

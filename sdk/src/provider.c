@@ -133,6 +133,7 @@ otelc_tracer_provider *otelc_tracer_provider_create(const otelc_tracer_provider_
         p->has_on_start |= otelc__processor_has_on_start(o->processors[i]);
     }
     p->processors = procs;
+    p->adopting_only = p->processor_count == 1 && otelc__processor_adopts(procs[0]);
     if (o->id_generator && o->id_generator->trace_id && o->id_generator->span_id) {
         p->ids = *o->id_generator;
         p->custom_ids = true;

@@ -1,6 +1,20 @@
-/* The recording span. Everything a span copies (name, keys, string values, event and link arrays)
- * goes into a per-span bump arena: an inline block in the span itself, then chunks. One span is then a
- * handful of allocations at most, freed together, and exporters read it in place through `data`. */
+/* The recording span, stored packed.
+ *
+ * A span is one 248-byte object (a 256-byte malloc chunk, recycled by span_pool.c): a fixed header and
+ * an inline buffer. Attributes are appended to the buffer as records
+ *     key pointer (8) | type (1) | flags (1) | inline length (2) | position (2) | value
+ * where the key is the interned copy (intern.c) and the value is 8 bytes for a scalar, the bytes and a
+ * NUL for a string, or a pointer and a count into the extension for a long string or an array. The
+ * name is stored at the far end of the buffer. What does not fit, and what few spans have (events,
+ * links, a status description), lives in a separately allocated extension: a bump arena plus overflow
+ * record chunks, all freed with the span.
+ *
+ * Nothing is laid out for exporters while the span is recorded or queued: processors and exporters get
+ * an otelc_span_data view built when they are called (otelc__span_view), which is what keeps a queued
+ * span at a quarter of its former size. A replaced attribute leaves a dead record behind; the bound on
+ * the extension (SPAN_ARENA_MAX) bounds that too. */
+#include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -8,36 +22,58 @@
 #include "otelc/sdk/processor.h"
 #include "otelc/sdk/sampler.h"
 
-/* ---- arena ---- */
+static_assert(offsetof(sdk_span, buf) + SPAN_BUF == SPAN_BYTES, "SPAN_BUF must fill the span to SPAN_BYTES");
+static_assert(sizeof(sdk_span) == SPAN_BYTES, "sdk_span has padding: adjust SPAN_BUF");
 
-static void *arena_alloc_slow(sdk_span *s, size_t size) {
-    arena_chunk *c = s->chunks;
-    if (c && c->used + size <= c->cap) {
-        void *p = c->data + c->used;
-        c->used += size;
-        return p;
-    }
-    if (s->arena_total + size > SPAN_ARENA_MAX) return NULL; /* bounded: the caller drops and counts */
-    size_t cap = size > 512 ? size : 512;
-    c = otelc_malloc(sizeof *c + cap);
-    if (!c) return NULL;
-    c->next = s->chunks;
-    c->cap = cap;
-    c->used = size;
-    s->chunks = c;
-    s->arena_total += cap;
-    return c->data;
+/* ---- extension: arena chunks, overflow records, events, links, status description ---- */
+
+typedef struct chunk {
+    struct chunk *next;
+    uint32_t used, cap;
+    char data[];
+} chunk;
+
+struct span_ext {
+    chunk *arena;                 /* bump arena, newest chunk first */
+    chunk *recs_head, *recs_tail; /* attribute records that did not fit in buf, in order */
+    size_t total;                 /* bytes of chunks, bounded by SPAN_ARENA_MAX */
+    const char *status_description;
+    otelc_event_data *events;
+    uint32_t event_count, event_cap, dropped_events;
+    otelc_link_data *links;
+    uint32_t link_count, link_cap, dropped_links;
+};
+
+static span_ext *ext_of(sdk_span *s) {
+    if (!s->ext) s->ext = otelc_calloc(1, sizeof *s->ext);
+    return s->ext;
 }
 
-/* Bump allocation; the inline block serves a typical span without any call. */
-static inline void *arena_alloc(sdk_span *s, size_t size) {
+static chunk *new_chunk(span_ext *x, size_t need) {
+    size_t cap = need > 256 ? need : 256;
+    if (x->total + cap > SPAN_ARENA_MAX) return NULL; /* bounded: the caller drops and counts */
+    chunk *c = otelc_malloc(sizeof *c + cap);
+    if (!c) return NULL;
+    c->next = NULL;
+    c->used = 0;
+    c->cap = (uint32_t)cap;
+    x->total += cap;
+    return c;
+}
+
+static void *arena_alloc(sdk_span *s, size_t size) {
     size = (size + 7u) & ~(size_t)7u;
-    if (__builtin_expect(s->arena_used + size <= SPAN_ARENA_INLINE, 1)) {
-        void *p = s->arena + s->arena_used;
-        s->arena_used += size;
-        return p;
+    span_ext *x = ext_of(s);
+    if (!x) return NULL;
+    chunk *c = x->arena;
+    if (!c || c->used + size > c->cap) {
+        if (!(c = new_chunk(x, size))) return NULL;
+        c->next = x->arena;
+        x->arena = c;
     }
-    return arena_alloc_slow(s, size);
+    void *p = c->data + c->used;
+    c->used += (uint32_t)size;
+    return p;
 }
 
 static char *arena_strndup(sdk_span *s, const char *src, size_t n) {
@@ -116,21 +152,16 @@ static bool valid_input(const char *key, const otelc_value *v) {
     return true;
 }
 
-/* Attribute keys in the arena carry their length in the 4 bytes before them, so the duplicate-key
- * scan compares lengths (and first bytes) instead of calling strcmp on every key. */
-static char *arena_key(sdk_span *s, const char *key, size_t kn) {
-    char *p = arena_alloc(s, 4 + kn + 1);
-    if (!p) return NULL;
-    uint32_t n = (uint32_t)kn;
-    memcpy(p, &n, 4);
-    memcpy(p + 4, key, kn + 1);
-    return p + 4;
+/* The key as the span keeps it: the interned copy, or a copy in the arena. */
+static const char *keep_key(sdk_span *s, const char *key, bool *copied) {
+    const char *k = otelc__intern_key(key);
+    *copied = k == NULL;
+    return k ? k : arena_strndup(s, key, strlen(key));
 }
 
-static inline uint32_t key_len(const char *k) {
-    uint32_t n;
-    memcpy(&n, k - 4, 4);
-    return n;
+static bool same_key(const char *a, bool a_copied, const char *b, bool b_copied) {
+    if (a == b) return true;
+    return (a_copied || b_copied) && strcmp(a, b) == 0;
 }
 
 static void drop_attr(uint32_t *dropped) {
@@ -138,59 +169,233 @@ static void drop_attr(uint32_t *dropped) {
     otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1);
 }
 
-/* Adds or replaces key in an attribute list with capacity *cap; grows by copying into the arena. */
-static void attrs_put(sdk_span *s, otelc_attr **list, uint32_t *count, uint32_t *cap, uint32_t *dropped,
-                      uint32_t limit, const char *key, const otelc_value *v) {
+/* ---- attribute records ---- */
+
+#define REC_HDR 14u
+#define REC_DEAD 1u
+#define REC_INDIRECT 2u /* value is a pointer (8) and a count (4) into the arena */
+#define REC_KEY_COPIED 4u
+
+typedef struct rec {
+    const char *key;
+    uint8_t type, flags;
+    uint16_t len; /* inline string length */
+    uint16_t ord; /* the key's position among the span's attributes (kept when its value is replaced) */
+} rec;
+
+static inline void rec_read(const char *p, rec *r) {
+    memcpy(&r->key, p, 8);
+    r->type = (uint8_t)p[8];
+    r->flags = (uint8_t)p[9];
+    memcpy(&r->len, p + 10, 2);
+    memcpy(&r->ord, p + 12, 2);
+}
+
+static inline size_t rec_size(const rec *r) {
+    if (r->flags & REC_INDIRECT) return REC_HDR + 12u;
+    if (r->type == OTELC_VALUE_STRING) return REC_HDR + r->len + 1u;
+    return REC_HDR + 8u;
+}
+
+/* Record regions in order: the inline buffer, then the overflow chunks. */
+typedef struct rec_iter {
+    char *p, *end;
+    chunk *next;
+} rec_iter;
+
+static void rec_iter_init(const sdk_span *s, rec_iter *it) {
+    it->p = (char *)s->buf;
+    it->end = (char *)s->buf + s->used;
+    it->next = s->ext ? s->ext->recs_head : NULL;
+}
+
+static char *rec_next(rec_iter *it, rec *r) {
+    while (it->p == it->end) {
+        if (!it->next) return NULL;
+        it->p = it->next->data;
+        it->end = it->next->data + it->next->used;
+        it->next = it->next->next;
+    }
+    char *p = it->p;
+    rec_read(p, r);
+    it->p += rec_size(r);
+    return p;
+}
+
+/* Free bytes of buf: records grow from the start, the name sits at the end. */
+static inline size_t buf_room(const sdk_span *s) {
+    size_t limit = (s->name >= s->buf && s->name < s->buf + SPAN_BUF) ? (size_t)(s->name - s->buf) : SPAN_BUF;
+    return limit - s->used;
+}
+
+static char *rec_alloc(sdk_span *s, size_t size) {
+    if (__builtin_expect(size <= buf_room(s), 1)) {
+        char *p = s->buf + s->used;
+        s->used = (uint16_t)(s->used + size);
+        return p;
+    }
+    span_ext *x = ext_of(s);
+    if (!x) return NULL;
+    chunk *c = x->recs_tail;
+    if (!c || c->used + size > c->cap) {
+        if (!(c = new_chunk(x, size))) return NULL;
+        if (x->recs_tail) x->recs_tail->next = c;
+        else x->recs_head = c;
+        x->recs_tail = c;
+    }
+    char *p = c->data + c->used;
+    c->used += (uint32_t)size;
+    return p;
+}
+
+static inline void rec_write_hdr(char *p, const char *key, uint8_t type, uint8_t flags, uint16_t len,
+                                 uint16_t ord) {
+    memcpy(p, &key, 8);
+    p[8] = (char)type;
+    p[9] = (char)flags;
+    memcpy(p + 10, &len, 2);
+    memcpy(p + 12, &ord, 2);
+}
+
+/* Appends a record for key = v. Returns false (nothing appended) when out of room or memory. */
+static bool rec_append(sdk_span *s, const char *key, bool key_copied, const otelc_value *v, uint16_t ord) {
+    uint8_t kf = key_copied ? REC_KEY_COPIED : 0;
+    switch (v->type) {
+    case OTELC_VALUE_BOOL:
+    case OTELC_VALUE_INT:
+    case OTELC_VALUE_DOUBLE: {
+        char *p = rec_alloc(s, REC_HDR + 8u);
+        if (!p) return false;
+        rec_write_hdr(p, key, (uint8_t)v->type, kf, 0, ord);
+        if (v->type == OTELC_VALUE_BOOL) {
+            memset(p + REC_HDR, 0, 8);
+            p[REC_HDR] = (char)(v->u.b ? 1 : 0);
+        } else {
+            memcpy(p + REC_HDR, &v->u, 8);
+        }
+        return true;
+    }
+    case OTELC_VALUE_STRING: {
+        bool cut;
+        size_t n = truncated_len(v->u.s, v->len, limits_of(s)->attribute_value_length, &cut);
+        if (n < 0xFFFFu && REC_HDR + n + 1u <= 512u) {
+            char *p = rec_alloc(s, REC_HDR + n + 1u);
+            if (!p) return false;
+            rec_write_hdr(p, key, OTELC_VALUE_STRING, kf, (uint16_t)n, ord);
+            memcpy(p + REC_HDR, v->u.s, n);
+            p[REC_HDR + n] = '\0';
+            if (cut) otelc__count(OTELC_COUNTER_LIMIT_TRUNCATED, 1);
+            return true;
+        }
+    } /* fall through: long strings go to the arena */
+    /* fall through */
+    default: {
+        otelc_value c;
+        if (!copy_value(s, &c, v)) return false;
+        char *p = rec_alloc(s, REC_HDR + 12u);
+        if (!p) return false;
+        rec_write_hdr(p, key, (uint8_t)v->type, kf | REC_INDIRECT, 0, ord);
+        memcpy(p + REC_HDR, &c.u, 8);
+        memcpy(p + REC_HDR + 8, &c.len, 4);
+        return true;
+    }
+    }
+}
+
+static bool is_scalar(int type) {
+    return type == OTELC_VALUE_BOOL || type == OTELC_VALUE_INT || type == OTELC_VALUE_DOUBLE;
+}
+
+static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     if (!valid_input(key, v)) {
         otelc__count(OTELC_COUNTER_BAD_INPUT, 1);
         return;
     }
-    size_t kn = strlen(key);
-    otelc_attr *a = *list;
+    bool copied;
+    const char *k = otelc__intern_key(key);
+    copied = k == NULL;
+    /* Replace an existing key: scalars in place, anything else as a new record (the old one dies). */
+    if (s->attr_count) {
+        rec_iter it;
+        rec r;
+        char *p;
+        rec_iter_init(s, &it);
+        while ((p = rec_next(&it, &r))) {
+            if ((r.flags & REC_DEAD) || !same_key(r.key, r.flags & REC_KEY_COPIED, k ? k : key, copied)) continue;
+            if (is_scalar(r.type) && is_scalar(v->type) && !(r.flags & REC_INDIRECT)) {
+                p[8] = (char)v->type;
+                if (v->type == OTELC_VALUE_BOOL) {
+                    memset(p + REC_HDR, 0, 8);
+                    p[REC_HDR] = (char)(v->u.b ? 1 : 0);
+                } else {
+                    memcpy(p + REC_HDR, &v->u, 8);
+                }
+                return;
+            }
+            if (!rec_append(s, r.key, r.flags & REC_KEY_COPIED, v, r.ord)) {
+                drop_attr(&s->dropped_attrs);
+                return;
+            }
+            p[9] = (char)(r.flags | REC_DEAD);
+            return;
+        }
+    }
+    /* Positions are 16-bit: 65535 attributes per span at most, whatever the configured limit. */
+    if (s->attr_count >= limits_of(s)->attribute_count || s->attr_count >= 0xFFFFu) {
+        drop_attr(&s->dropped_attrs);
+        return;
+    }
+    if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
+        drop_attr(&s->dropped_attrs);
+        return;
+    }
+    if (!rec_append(s, k, copied, v, (uint16_t)s->attr_count)) {
+        drop_attr(&s->dropped_attrs);
+        return;
+    }
+    s->attr_count++;
+}
+
+/* ---- attribute lists of events and links (otelc_attr arrays in the arena) ---- */
+
+static void list_put(sdk_span *s, otelc_attr *list, uint32_t *count, uint32_t cap, uint32_t *dropped,
+                     const char *key, const otelc_value *v) {
+    if (!valid_input(key, v)) {
+        otelc__count(OTELC_COUNTER_BAD_INPUT, 1);
+        return;
+    }
     for (uint32_t i = 0; i < *count; i++) {
-        const char *k = a[i].key;
-        if (k[0] == key[0] && key_len(k) == kn && memcmp(k, key, kn) == 0) {
+        if (strcmp(list[i].key, key) == 0) {
             otelc_value nv;
-            if (copy_value(s, &nv, v)) a[i].value = nv;
+            if (copy_value(s, &nv, v)) list[i].value = nv;
             else drop_attr(dropped);
             return;
         }
     }
-    if (*count >= limit) {
+    if (*count >= cap) {
         drop_attr(dropped);
         return;
     }
-    if (*count == *cap) {
-        uint32_t ncap = *cap ? *cap * 2 : 4;
-        if (ncap > limit) ncap = limit;
-        otelc_attr *na = arena_alloc(s, ncap * sizeof *na);
-        if (!na) {
-            drop_attr(dropped);
-            return;
-        }
-        if (*count) memcpy(na, a, *count * sizeof *na);
-        *list = a = na;
-        *cap = ncap;
-    }
-    char *k = arena_key(s, key, kn);
-    if (!k || !copy_value(s, &a[*count].value, v)) {
+    bool copied;
+    const char *k = keep_key(s, key, &copied);
+    if (!k || !copy_value(s, &list[*count].value, v)) {
         drop_attr(dropped);
         return;
     }
-    a[*count].key = k;
+    list[*count].key = k;
     (*count)++;
 }
 
 /* Copies a fixed attribute list (event or link attributes) with its own count limit. */
-static void attrs_copy_list(sdk_span *s, const otelc_attr *src, size_t n, uint32_t limit, const otelc_attr **out,
-                            uint32_t *out_count, uint32_t *out_dropped) {
+static void list_copy(sdk_span *s, const otelc_attr *src, size_t n, uint32_t limit, const otelc_attr **out,
+                      uint32_t *out_count, uint32_t *out_dropped) {
     otelc_attr *list = NULL;
     uint32_t count = 0, cap = 0, dropped = 0;
     if (src && n) {
         cap = (uint32_t)(n < limit ? n : limit);
         list = cap ? arena_alloc(s, cap * sizeof *list) : NULL;
         if (!list) cap = 0;
-        for (size_t i = 0; i < n; i++) attrs_put(s, &list, &count, &cap, &dropped, limit, src[i].key, &src[i].value);
+        for (size_t i = 0; i < n; i++) list_put(s, list, &count, cap, &dropped, src[i].key, &src[i].value);
     }
     *out = list;
     *out_count = count;
@@ -200,38 +405,54 @@ static void attrs_copy_list(sdk_span *s, const otelc_attr *src, size_t n, uint32
 /* ---- span ops ---- */
 
 static void op_set_attribute(otelc_span *base, const char *key, const otelc_value *v) {
-    sdk_span *s = (sdk_span *)base;
-    otelc_attr *list = (otelc_attr *)s->data.attributes;
-    attrs_put(s, &list, &s->data.attribute_count, &s->attr_cap, &s->data.dropped_attributes_count,
-              limits_of(s)->attribute_count, key, v);
-    s->data.attributes = list;
+    span_put_attr((sdk_span *)base, key, v);
+}
+
+static void drop_event(span_ext *x) {
+    x->dropped_events++;
+    otelc__count(OTELC_COUNTER_LIMIT_EVENTS, 1);
 }
 
 static void op_add_event(otelc_span *base, const char *name, const otelc_attr *attrs, size_t count, uint64_t t) {
     sdk_span *s = (sdk_span *)base;
     const otelc_span_limits *l = limits_of(s);
     if (!name) name = "";
-    if (s->data.event_count >= l->event_count) {
-        s->data.dropped_events_count++;
+    span_ext *x = ext_of(s);
+    if (!x) {
         otelc__count(OTELC_COUNTER_LIMIT_EVENTS, 1);
         return;
     }
-    if (s->data.event_count == s->event_cap) {
-        uint32_t ncap = s->event_cap ? s->event_cap * 2 : 2;
+    if (x->event_count >= l->event_count) {
+        drop_event(x);
+        return;
+    }
+    if (x->event_count == x->event_cap) {
+        uint32_t ncap = x->event_cap ? x->event_cap * 2 : 2;
         if (ncap > l->event_count) ncap = l->event_count;
         otelc_event_data *ne = arena_alloc(s, ncap * sizeof *ne);
-        if (!ne) { s->data.dropped_events_count++; otelc__count(OTELC_COUNTER_LIMIT_EVENTS, 1); return; }
-        if (s->data.event_count) memcpy(ne, s->data.events, s->data.event_count * sizeof *ne);
-        s->data.events = ne;
-        s->event_cap = ncap;
+        if (!ne) {
+            drop_event(x);
+            return;
+        }
+        if (x->event_count) memcpy(ne, x->events, x->event_count * sizeof *ne);
+        x->events = ne;
+        x->event_cap = ncap;
     }
-    otelc_event_data *e = (otelc_event_data *)&s->data.events[s->data.event_count];
+    otelc_event_data *e = &x->events[x->event_count];
     e->name = arena_strndup(s, name, strlen(name));
-    if (!e->name) { s->data.dropped_events_count++; otelc__count(OTELC_COUNTER_LIMIT_EVENTS, 1); return; }
+    if (!e->name) {
+        drop_event(x);
+        return;
+    }
     e->time_unix_nano = t ? t : otelc_now_unix_nano();
-    attrs_copy_list(s, attrs, count, l->event_attribute_count, &e->attributes, &e->attribute_count,
-                    &e->dropped_attributes_count);
-    s->data.event_count++;
+    list_copy(s, attrs, count, l->event_attribute_count, &e->attributes, &e->attribute_count,
+              &e->dropped_attributes_count);
+    x->event_count++;
+}
+
+static void drop_link(span_ext *x) {
+    x->dropped_links++;
+    otelc__count(OTELC_COUNTER_LIMIT_LINKS, 1);
 }
 
 static void op_add_link(otelc_span *base, const otelc_link_options *link) {
@@ -239,54 +460,73 @@ static void op_add_link(otelc_span *base, const otelc_link_options *link) {
     const otelc_span_limits *l = limits_of(s);
     /* The spec allows dropping links to invalid contexts unless they carry attributes or trace state. */
     if (!otelc_span_context_is_valid(&link->context) && !link->attribute_count && !link->context.trace_state) return;
-    if (s->data.link_count >= l->link_count) {
-        s->data.dropped_links_count++;
+    span_ext *x = ext_of(s);
+    if (!x) {
         otelc__count(OTELC_COUNTER_LIMIT_LINKS, 1);
         return;
     }
-    if (s->data.link_count == s->link_cap) {
-        uint32_t ncap = s->link_cap ? s->link_cap * 2 : 2;
+    if (x->link_count >= l->link_count) {
+        drop_link(x);
+        return;
+    }
+    if (x->link_count == x->link_cap) {
+        uint32_t ncap = x->link_cap ? x->link_cap * 2 : 2;
         if (ncap > l->link_count) ncap = l->link_count;
         otelc_link_data *nl = arena_alloc(s, ncap * sizeof *nl);
-        if (!nl) { s->data.dropped_links_count++; otelc__count(OTELC_COUNTER_LIMIT_LINKS, 1); return; }
-        if (s->data.link_count) memcpy(nl, s->data.links, s->data.link_count * sizeof *nl);
-        s->data.links = nl;
-        s->link_cap = ncap;
+        if (!nl) {
+            drop_link(x);
+            return;
+        }
+        if (x->link_count) memcpy(nl, x->links, x->link_count * sizeof *nl);
+        x->links = nl;
+        x->link_cap = ncap;
     }
-    otelc_link_data *d = (otelc_link_data *)&s->data.links[s->data.link_count];
+    otelc_link_data *d = &x->links[x->link_count];
     d->context = link->context;
     d->context.trace_state = otelc_trace_state_retain(link->context.trace_state);
-    attrs_copy_list(s, link->attributes, link->attribute_count, l->link_attribute_count, &d->attributes,
-                    &d->attribute_count, &d->dropped_attributes_count);
-    s->data.link_count++;
+    list_copy(s, link->attributes, link->attribute_count, l->link_attribute_count, &d->attributes,
+              &d->attribute_count, &d->dropped_attributes_count);
+    x->link_count++;
 }
 
 static void op_set_status(otelc_span *base, otelc_status_code code, const char *description) {
     sdk_span *s = (sdk_span *)base;
-    if (s->data.status_code == OTELC_STATUS_OK) return; /* OK is final */
+    if (s->status_code == OTELC_STATUS_OK) return; /* OK is final */
     if (code == OTELC_STATUS_OK) {
-        s->data.status_code = OTELC_STATUS_OK;
-        s->data.status_description = "";
+        s->status_code = OTELC_STATUS_OK;
+        if (s->ext) s->ext->status_description = NULL;
     } else if (code == OTELC_STATUS_ERROR) {
-        s->data.status_code = OTELC_STATUS_ERROR;
-        const char *d = description ? arena_strndup(s, description, strlen(description)) : NULL;
-        s->data.status_description = d ? d : "";
+        s->status_code = OTELC_STATUS_ERROR;
+        const char *d = description && *description ? arena_strndup(s, description, strlen(description)) : NULL;
+        if (s->ext) s->ext->status_description = d;
     }
     /* UNSET (or an unknown code) is ignored. */
 }
 
-static void op_update_name(otelc_span *base, const char *name) {
-    sdk_span *s = (sdk_span *)base;
-    char *n = arena_strndup(s, name, strlen(name));
-    if (n) s->data.name = n;
+/* The name goes at the far end of buf when it fits beside the records (replacing a name already
+ * there), else into the arena. memmove: a rename may pass the span's own name. */
+static void set_name(sdk_span *s, const char *name) {
+    size_t n = strlen(name);
+    if (n + 1 <= SPAN_BUF - s->used) {
+        char *d = s->buf + SPAN_BUF - (n + 1);
+        memmove(d, name, n);
+        d[n] = '\0';
+        s->name = d;
+        return;
+    }
+    char *d = arena_strndup(s, name, n);
+    if (d) s->name = d;
 }
+
+static void op_update_name(otelc_span *base, const char *name) { set_name((sdk_span *)base, name); }
+
+static bool needs_view(const sdk_provider *p);
 
 static void op_end(otelc_span *base, uint64_t t) {
     sdk_span *s = (sdk_span *)base;
     sdk_provider *p = s->tracer->provider;
-    s->data.end_time_unix_nano = t ? t : otelc_now_unix_nano();
-    if (s->data.end_time_unix_nano < s->data.start_time_unix_nano)
-        s->data.end_time_unix_nano = s->data.start_time_unix_nano;
+    s->end_time_unix_nano = t ? t : otelc_now_unix_nano();
+    if (s->end_time_unix_nano < s->start_time_unix_nano) s->end_time_unix_nano = s->start_time_unix_nano;
     /* No need to clear RECORDING: the API already set ENDED, which every check looks at. */
     otelc__count(OTELC_COUNTER_SPANS_ENDED, 1);
     size_t n = p->processor_count;
@@ -294,20 +534,44 @@ static void op_end(otelc_span *base, uint64_t t) {
         otelc_span_release(base);
         return;
     }
-    for (size_t i = 0; i + 1 < n; i++) otelc__processor_on_end(p->processors[i], base, &s->data);
+    if (!needs_view(p)) {
+        /* The one processor queues the span and builds its view later (the batch processor). */
+        otelc__processor_on_end_last(p->processors[0], base, NULL);
+        return;
+    }
+    otelc_attr small[16];
+    otelc_attr *attrs = s->attr_count <= 16 ? small : otelc_malloc(s->attr_count * sizeof *attrs);
+    otelc_span_data d;
+    if (attrs) {
+        otelc__span_view(s, &d, attrs);
+    } else {
+        uint32_t count = s->attr_count;
+        s->attr_count = 0; /* out of memory for the view: report the attributes as dropped */
+        otelc__span_view(s, &d, small);
+        d.dropped_attributes_count += count;
+        s->attr_count = count;
+    }
+    for (size_t i = 0; i + 1 < n; i++) otelc__processor_on_end(p->processors[i], base, &d);
     /* The last processor consumes the caller's reference (the batch processor keeps it in its queue). */
-    otelc__processor_on_end_last(p->processors[n - 1], base, &s->data);
+    otelc__processor_on_end_last(p->processors[n - 1], base, &d);
+    if (attrs && attrs != small) otelc_free(attrs);
 }
 
 static void op_free(otelc_span *base) {
     sdk_span *s = (sdk_span *)base;
     otelc_trace_state_release(base->context.trace_state);
-    for (uint32_t i = 0; i < s->data.link_count; i++) otelc_trace_state_release(s->data.links[i].context.trace_state);
-    arena_chunk *c = s->chunks;
-    while (c) {
-        arena_chunk *n = c->next;
-        otelc_free(c);
-        c = n;
+    span_ext *x = s->ext;
+    if (x) {
+        for (uint32_t i = 0; i < x->link_count; i++) otelc_trace_state_release(x->links[i].context.trace_state);
+        chunk *lists[2] = {x->arena, x->recs_head};
+        for (int l = 0; l < 2; l++) {
+            for (chunk *c = lists[l]; c;) {
+                chunk *next = c->next;
+                otelc_free(c);
+                c = next;
+            }
+        }
+        otelc_free(x);
     }
     otelc__pool_free(SPAN_POOL_RECORDING, s);
 }
@@ -315,6 +579,117 @@ static void op_free(otelc_span *base) {
 static const otelc_span_ops sdk_span_ops = {
     op_set_attribute, op_add_event, op_add_link, op_set_status, op_update_name, op_end, op_free,
 };
+
+/* A view is needed at end unless the only processor adopts the span (and builds views at export). */
+static bool needs_view(const sdk_provider *p) { return !p->adopting_only; }
+
+/* ---- views ---- */
+
+void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) {
+    const span_ext *x = s->ext;
+    d->context = s->base.context; /* borrows the span's trace state reference */
+    memcpy(d->parent_span_id, s->parent_span_id, 8);
+    d->has_parent = s->has_parent;
+    d->parent_is_remote = s->parent_is_remote;
+    d->kind = (otelc_span_kind)s->kind;
+    d->status_code = (otelc_status_code)s->status_code;
+    d->status_description = (s->status_code == OTELC_STATUS_ERROR && x && x->status_description)
+                                ? x->status_description : "";
+    d->name = s->name ? s->name : "";
+    d->start_time_unix_nano = s->start_time_unix_nano;
+    d->end_time_unix_nano = s->end_time_unix_nano;
+    uint32_t n = 0;
+    if (s->attr_count) {
+        rec_iter it;
+        rec r;
+        const char *p;
+        rec_iter_init(s, &it);
+        while (n < s->attr_count && (p = rec_next(&it, &r))) {
+            if ((r.flags & REC_DEAD) || r.ord >= s->attr_count) continue;
+            n++;
+            otelc_attr *a = &attrs[r.ord]; /* insertion order, also for replaced values */
+            a->key = r.key;
+            a->value.type = (otelc_value_type)r.type;
+            if (r.flags & REC_INDIRECT) {
+                memcpy(&a->value.u, p + REC_HDR, 8);
+                memcpy(&a->value.len, p + REC_HDR + 8, 4);
+            } else if (r.type == OTELC_VALUE_STRING) {
+                a->value.u.s = p + REC_HDR;
+                a->value.len = r.len;
+            } else {
+                memcpy(&a->value.u, p + REC_HDR, 8);
+                a->value.len = 0;
+            }
+        }
+    }
+    d->attributes = n ? attrs : NULL;
+    d->attribute_count = n;
+    d->dropped_attributes_count = s->dropped_attrs;
+    d->events = x ? x->events : NULL;
+    d->event_count = x ? x->event_count : 0;
+    d->dropped_events_count = x ? x->dropped_events : 0;
+    d->links = x ? x->links : NULL;
+    d->link_count = x ? x->link_count : 0;
+    d->dropped_links_count = x ? x->dropped_links : 0;
+    d->resource = s->tracer->provider->resource;
+    d->scope = &s->tracer->scope;
+}
+
+size_t otelc__views_build(otelc__views *v, otelc_span *const *spans, size_t n, const otelc_span_data **out) {
+    size_t need_attrs = 0;
+    for (size_t i = 0; i < n; i++) need_attrs += ((const sdk_span *)spans[i])->attr_count;
+    if (n > v->data_cap) {
+        otelc_span_data *nd = otelc_realloc(v->data, n * sizeof *nd);
+        if (nd) {
+            v->data = nd;
+            v->data_cap = n;
+        }
+    }
+    if (need_attrs > v->attrs_cap) {
+        size_t cap = need_attrs > 2 * v->attrs_cap ? need_attrs : 2 * v->attrs_cap;
+        otelc_attr *na = otelc_realloc(v->attrs, cap * sizeof *na);
+        if (na) {
+            v->attrs = na;
+            v->attrs_cap = cap;
+        }
+    }
+    if (n > v->data_cap) n = v->data_cap;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        sdk_span *s = (sdk_span *)spans[i];
+        otelc_span_data *d = &v->data[i];
+        uint32_t count = s->attr_count;
+        if (used + count <= v->attrs_cap) {
+            otelc__span_view(s, d, v->attrs + used);
+            used += count;
+        } else { /* out of memory for the attribute views: the span goes without, counted as dropped */
+            s->attr_count = 0;
+            otelc__span_view(s, d, NULL);
+            s->attr_count = count;
+            d->dropped_attributes_count += count;
+            otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, count);
+        }
+        out[i] = d;
+    }
+    return n;
+}
+
+void otelc__views_free(otelc__views *v) {
+    otelc_free(v->data);
+    otelc_free(v->attrs);
+    memset(v, 0, sizeof *v);
+}
+
+otelc_span_data *otelc_span_data_view(const otelc_span *span) {
+    if (!span || span->ops != &sdk_span_ops) return NULL;
+    const sdk_span *s = (const sdk_span *)span;
+    otelc_span_data *d = otelc_malloc(sizeof *d + s->attr_count * sizeof(otelc_attr));
+    if (!d) return NULL;
+    otelc__span_view(s, d, (otelc_attr *)(void *)(d + 1));
+    return d;
+}
+
+void otelc_span_data_free(otelc_span_data *d) { otelc_free(d); }
 
 /* ---- non-recording spans for dropped samples ----
  * They must carry their span context (children and propagation use it), so they are real objects; the
@@ -407,30 +782,26 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     }
     otelc_span_base_init(&s->base, &sdk_span_ops, OTELC_SPAN_STATE_RECORDING, &sc);
     otelc_trace_state_release(r.trace_state); /* base_init took its own reference */
-    memset(&s->data, 0, sizeof s->data);
-    s->tracer = tracer;
     s->owner = otelc__pool_owner();
-    s->attr_cap = SPAN_INLINE_ATTRS;
-    s->event_cap = s->link_cap = 0;
-    s->arena_used = s->arena_total = 0;
-    s->chunks = NULL;
-
-    s->data.context = s->base.context; /* shares the base's trace state reference */
+    s->tracer = tracer;
+    s->name = NULL;
+    s->ext = NULL;
+    s->attr_count = s->dropped_attrs = 0;
+    s->used = 0;
+    s->kind = (uint8_t)kind;
+    s->status_code = OTELC_STATUS_UNSET;
     if (has_parent) {
-        memcpy(s->data.parent_span_id, parent.span_id, 8);
-        s->data.has_parent = true;
-        s->data.parent_is_remote = parent.is_remote;
+        memcpy(s->parent_span_id, parent.span_id, 8);
+        s->has_parent = 1;
+        s->parent_is_remote = parent.is_remote;
+    } else {
+        memset(s->parent_span_id, 0, 8);
+        s->has_parent = s->parent_is_remote = 0;
     }
-    s->data.kind = kind;
-    s->data.status_code = OTELC_STATUS_UNSET;
-    s->data.status_description = "";
-    const char *n = arena_strndup(s, name, strlen(name));
-    s->data.name = n ? n : "";
-    s->data.start_time_unix_nano = (opts && opts->start_time_unix_nano) ? opts->start_time_unix_nano
-                                                                        : otelc_now_unix_nano();
-    s->data.attributes = s->inline_attrs;
-    s->data.resource = p->resource;
-    s->data.scope = &tracer->scope;
+    set_name(s, name);
+    s->start_time_unix_nano = (opts && opts->start_time_unix_nano) ? opts->start_time_unix_nano
+                                                                   : otelc_now_unix_nano();
+    s->end_time_unix_nano = 0;
 
     if (opts && opts->attributes) otelc_span_set_attributes(&s->base, opts->attributes, opts->attribute_count);
     if (r.attributes) otelc_span_set_attributes(&s->base, r.attributes, r.attribute_count);

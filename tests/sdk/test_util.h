@@ -151,12 +151,12 @@ static inline const rec_span *rec_find(rec_exporter *r, const char *name) {
     return NULL;
 }
 
-/* A "capture" processor: keeps a deep-enough copy of nothing; instead it retains each ended span so the
- * test can inspect the full otelc_span_data in place, then releases them all in capture_fini. */
+/* A "capture" processor: retains each ended span and keeps a view of it (otelc_span_data_view) so the
+ * test can inspect the full otelc_span_data after span_end, then releases them all in capture_fini. */
 typedef struct capture {
     pthread_mutex_t lock;
     otelc_span *spans[256];
-    const otelc_span_data *data[256];
+    otelc_span_data *data[256];
     size_t count;
     size_t starts;
 } capture;
@@ -172,8 +172,10 @@ static inline void cap_on_end(void *self, otelc_span *span, const otelc_span_dat
     capture *c = self;
     pthread_mutex_lock(&c->lock);
     if (c->count < 256) {
+        (void)data; /* borrowed only for this call: keep a view of our own */
         c->spans[c->count] = otelc_span_retain(span);
-        c->data[c->count] = data;
+        c->data[c->count] = otelc_span_data_view(span);
+        assert_non_null(c->data[c->count]);
         c->count++;
     }
     pthread_mutex_unlock(&c->lock);
@@ -187,7 +189,10 @@ static inline void capture_init(capture *c) {
 }
 /* Releases the retained spans; must run before the provider is destroyed. */
 static inline void capture_release(capture *c) {
-    for (size_t i = 0; i < c->count; i++) otelc_span_release(c->spans[i]);
+    for (size_t i = 0; i < c->count; i++) {
+        otelc_span_data_free(c->data[i]);
+        otelc_span_release(c->spans[i]);
+    }
     c->count = 0;
 }
 static inline void capture_fini(capture *c) {

@@ -1,6 +1,8 @@
-/* The read-only view of a finished span that processors and exporters receive. The SDK's span storage
- * begins with this struct, so exporters read the span in place without copies. Everything is borrowed:
- * valid until the export (or on_end) call returns. Strings are NUL-terminated. Nothing writes a
+/* The read-only view of a finished span that processors and exporters receive. The SDK stores spans
+ * packed and builds this view when it calls a processor or an exporter; the strings and arrays it
+ * points to are the span's own (no copies). Everything is borrowed: valid until the export (or on_end)
+ * call returns; a processor that keeps a span longer takes a reference (otelc_span_retain) and asks
+ * for a view of its own with otelc_span_data_view. Strings are NUL-terminated. Nothing writes a
  * finished span's data, so any number of threads may read it during that call. */
 #ifndef OTELC_SDK_SPAN_DATA_H
 #define OTELC_SDK_SPAN_DATA_H
@@ -61,6 +63,15 @@ typedef struct otelc_span_data {
     const otelc_resource *resource;
     const otelc_instrumentation_scope *scope;
 } otelc_span_data;
+
+/* A view of an SDK span's data, allocated for the caller: the struct and its attribute array are
+ * owned by the caller (free with otelc_span_data_free); the strings, events and links it points to are
+ * borrowed from the span, valid while the caller holds a reference to it. Call it on an ended span (or
+ * on the thread that records it). NULL for a span the SDK did not record (no-op, non-recording) or on
+ * out-of-memory. Thread-safe. */
+OTELC_API otelc_span_data *otelc_span_data_view(const otelc_span *span);
+/* Frees a view from otelc_span_data_view; NULL is a no-op. */
+OTELC_API void otelc_span_data_free(otelc_span_data *data);
 
 /* Lookup helper for tests and exporters: the attribute with key, or NULL. */
 OTELC_API const otelc_attr *otelc_attrs_find(const otelc_attr *attrs, size_t count, const char *key);

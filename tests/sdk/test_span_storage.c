@@ -1,0 +1,273 @@
+/* Packed span storage (sdk/src/span.c, intern.c): attributes beyond the inline buffer, replaced values
+ * keeping their position, long and indirect values, keys that cannot be interned, reused key buffers,
+ * long and renamed span names, the public view, and views built by the batch processor at export. */
+#include "test_util.h"
+
+#include <stdio.h>
+
+CAPTURE_FIXTURE()
+
+static const otelc_attr *find(const otelc_span_data *d, const char *k) {
+    return otelc_attrs_find(d->attributes, d->attribute_count, k);
+}
+
+/* 100 attributes: most go to overflow chunks; all come back in insertion order with their values. */
+static void test_many_attributes_in_order(void **state) {
+    (void)state;
+    otelc_span *s = otelc_tracer_start_span(g_t, "many", NULL);
+    char key[32], val[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof key, "key.%03d", i);
+        if (i % 3 == 0) {
+            snprintf(val, sizeof val, "value-%d", i);
+            otelc_span_set_attr_str(s, key, val);
+        } else if (i % 3 == 1) {
+            otelc_span_set_attr_int(s, key, i * 1000);
+        } else {
+            otelc_span_set_attr_double(s, key, i + 0.5);
+        }
+    }
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    assert_int_equal(d->attribute_count, 100);
+    assert_int_equal(d->dropped_attributes_count, 0);
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof key, "key.%03d", i);
+        assert_string_equal(d->attributes[i].key, key);
+        const otelc_value *v = &d->attributes[i].value;
+        if (i % 3 == 0) {
+            snprintf(val, sizeof val, "value-%d", i);
+            assert_int_equal(v->type, OTELC_VALUE_STRING);
+            assert_int_equal(v->len, strlen(val));
+            assert_string_equal(v->u.s, val);
+        } else if (i % 3 == 1) {
+            assert_int_equal(v->type, OTELC_VALUE_INT);
+            assert_int_equal(v->u.i, i * 1000);
+        } else {
+            assert_int_equal(v->type, OTELC_VALUE_DOUBLE);
+            assert_true(v->u.d == i + 0.5);
+        }
+    }
+    assert_string_equal(d->name, "many");
+    capture_release(&g_cap);
+}
+
+/* Replacing a value keeps the key's position and the count, whatever the old and new sizes. */
+static void test_replace_keeps_position(void **state) {
+    (void)state;
+    otelc_span *s = otelc_tracer_start_span(g_t, "replace", NULL);
+    otelc_span_set_attr_str(s, "a", "short");
+    otelc_span_set_attr_int(s, "b", 1);
+    otelc_span_set_attr_bool(s, "c", false);
+    char longv[300];
+    memset(longv, 'L', sizeof longv - 1);
+    longv[sizeof longv - 1] = '\0';
+    otelc_span_set_attr_str(s, "a", longv);               /* string grows: new record */
+    otelc_span_set_attr_str(s, "b", "now a string");      /* int -> string */
+    otelc_span_set_attr_double(s, "c", 2.5);              /* scalar -> scalar in place */
+    otelc_span_set_attr_str(s, "a", "s");                 /* and shrinks again */
+    int64_t arr[3] = {7, 8, 9};
+    otelc_span_set_attribute(s, "b", otelc_value_int_array(arr, 3)); /* string -> array (indirect) */
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    assert_int_equal(d->attribute_count, 3);
+    assert_string_equal(d->attributes[0].key, "a");
+    assert_string_equal(d->attributes[0].value.u.s, "s");
+    assert_int_equal(d->attributes[0].value.len, 1);
+    assert_string_equal(d->attributes[1].key, "b");
+    assert_int_equal(d->attributes[1].value.type, OTELC_VALUE_INT_ARRAY);
+    assert_int_equal(d->attributes[1].value.len, 3);
+    assert_int_equal(d->attributes[1].value.u.ia[2], 9);
+    assert_string_equal(d->attributes[2].key, "c");
+    assert_int_equal(d->attributes[2].value.type, OTELC_VALUE_DOUBLE);
+    assert_true(d->attributes[2].value.u.d == 2.5);
+    capture_release(&g_cap);
+}
+
+/* Strings longer than a record holds go to the extension; the value-length limit still applies. */
+static void test_long_values(void **state) {
+    (void)state;
+    size_t n = 100000;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    memset(big, 'x', n);
+    big[n] = '\0';
+    otelc_span *s = otelc_tracer_start_span(g_t, "long", NULL);
+    otelc_span_set_attr_str(s, "big", big);
+    big[0] = 'y'; /* copied, not borrowed */
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    const otelc_attr *a = find(d, "big");
+    assert_non_null(a);
+    assert_int_equal(a->value.len, n);
+    assert_int_equal(a->value.u.s[0], 'x');
+    assert_int_equal(a->value.u.s[n], '\0');
+    capture_release(&g_cap);
+    free(big);
+}
+
+/* A key too long to intern is copied; setting it again through another buffer replaces it. */
+static void test_long_key_not_interned(void **state) {
+    (void)state;
+    char k1[300], k2[300];
+    memset(k1, 'k', sizeof k1 - 1);
+    k1[sizeof k1 - 1] = '\0';
+    memcpy(k2, k1, sizeof k1);
+    otelc_span *s = otelc_tracer_start_span(g_t, "longkey", NULL);
+    otelc_span_set_attr_int(s, k1, 1);
+    otelc_span_set_attr_str(s, "other", "o");
+    otelc_span_set_attr_int(s, k2, 2);
+    memset(k1, 'z', sizeof k1 - 1);
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    assert_int_equal(d->attribute_count, 2);
+    assert_int_equal(strlen(d->attributes[0].key), 299);
+    assert_int_equal(d->attributes[0].key[0], 'k');
+    assert_int_equal(d->attributes[0].value.u.i, 2);
+    capture_release(&g_cap);
+}
+
+/* The key cache is keyed by the caller's pointer: a reused buffer must not alias another key. */
+static void test_reused_key_buffer(void **state) {
+    (void)state;
+    char key[16];
+    otelc_span *s = otelc_tracer_start_span(g_t, "reuse", NULL);
+    strcpy(key, "first.key");
+    otelc_span_set_attr_int(s, key, 1);
+    strcpy(key, "second.key");
+    otelc_span_set_attr_int(s, key, 2);
+    strcpy(key, "first.key");
+    otelc_span_set_attr_int(s, key, 3);
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    assert_int_equal(d->attribute_count, 2);
+    assert_string_equal(d->attributes[0].key, "first.key");
+    assert_int_equal(d->attributes[0].value.u.i, 3);
+    assert_string_equal(d->attributes[1].key, "second.key");
+    assert_int_equal(d->attributes[1].value.u.i, 2);
+    capture_release(&g_cap);
+}
+
+/* More distinct keys than the intern table holds: the rest are copied per span, nothing is lost. */
+static void test_intern_table_exhaustion(void **state) {
+    (void)state;
+    char key[48];
+    for (int span = 0; span < 20; span++) {
+        otelc_span *s = otelc_tracer_start_span(g_t, "keys", NULL);
+        for (int i = 0; i < 100; i++) {
+            snprintf(key, sizeof key, "exhaust.%d.%d", span, i);
+            otelc_span_set_attr_int(s, key, span * 100 + i);
+        }
+        otelc_span_end(s, 0);
+        const otelc_span_data *d = capture_last(&g_cap);
+        assert_int_equal(d->attribute_count, 100);
+        for (int i = 0; i < 100; i++) {
+            snprintf(key, sizeof key, "exhaust.%d.%d", span, i);
+            assert_string_equal(d->attributes[i].key, key);
+            assert_int_equal(d->attributes[i].value.u.i, span * 100 + i);
+        }
+        capture_release(&g_cap);
+    }
+}
+
+/* Names: one longer than the inline buffer, renames to longer and shorter names after attributes. */
+static void test_names(void **state) {
+    (void)state;
+    char longname[400];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    otelc_span *s = otelc_tracer_start_span(g_t, longname, NULL);
+    otelc_span_set_attr_str(s, "k", "v");
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&g_cap);
+    assert_string_equal(d->name, longname);
+    assert_string_equal(find(d, "k")->value.u.s, "v");
+
+    s = otelc_tracer_start_span(g_t, "short", NULL);
+    otelc_span_set_attr_str(s, "a", "0123456789012345678901234567890123456789");
+    otelc_span_update_name(s, "a somewhat longer name than before");
+    otelc_span_set_attr_str(s, "b", "0123456789012345678901234567890123456789");
+    otelc_span_update_name(s, "x");
+    otelc_span_set_attr_str(s, "c", "0123456789012345678901234567890123456789");
+    otelc_span_update_name(s, longname);
+    otelc_span_update_name(s, "final");
+    otelc_span_end(s, 0);
+    d = capture_last(&g_cap);
+    assert_string_equal(d->name, "final");
+    assert_int_equal(d->attribute_count, 3);
+    for (int i = 0; i < 3; i++) assert_string_equal(d->attributes[i].value.u.s, "0123456789012345678901234567890123456789");
+    capture_release(&g_cap);
+}
+
+static void test_view_of_non_sdk_span(void **state) {
+    (void)state;
+    assert_null(otelc_span_data_view(NULL));
+    assert_null(otelc_span_data_view(otelc_span_noop()));
+    otelc_span_data_free(NULL);
+}
+
+/* Through the batch processor the view is built on the worker at export: the exporter sees every
+ * attribute, event and status. */
+typedef struct check_exporter {
+    pthread_mutex_t lock;
+    size_t spans, good;
+} check_exporter;
+
+static otelc_export_result check_export(void *self, const otelc_span_data *const *spans, size_t n) {
+    check_exporter *c = self;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        const otelc_span_data *d = spans[i];
+        c->spans++;
+        const otelc_attr *idx = otelc_attrs_find(d->attributes, d->attribute_count, "index");
+        const otelc_attr *str = otelc_attrs_find(d->attributes, d->attribute_count, "http.request.method");
+        bool ok = d->attribute_count == 2 && idx && str && strcmp(str->value.u.s, "GET") == 0 &&
+                  d->event_count == 1 && strcmp(d->events[0].name, "ev") == 0 &&
+                  d->status_code == OTELC_STATUS_ERROR && strcmp(d->status_description, "bad") == 0 &&
+                  strcmp(d->name, "batched") == 0 && d->end_time_unix_nano >= d->start_time_unix_nano;
+        if (ok) c->good++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return OTELC_EXPORT_SUCCESS;
+}
+static const otelc_exporter_ops check_ops = {"check", check_export, NULL, NULL, NULL};
+
+static void test_batch_views(void **state) {
+    (void)state;
+    check_exporter c = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    bo.max_export_batch_size = 64;
+    otelc_error err;
+    otelc_processor *bp = otelc_batch_processor_create(otelc_exporter_create(&check_ops, &c), &bo, &err);
+    assert_non_null(bp);
+    otelc_tracer_provider *tp = provider_with(bp, NULL);
+    otelc_tracer *t = test_tracer(tp);
+    for (int i = 0; i < 300; i++) {
+        otelc_span *s = otelc_tracer_start_span(t, "batched", NULL);
+        otelc_span_set_attr_str(s, "http.request.method", "GET");
+        otelc_span_set_attr_int(s, "index", i);
+        otelc_span_add_event(s, "ev", NULL, 0, 0);
+        otelc_span_set_status(s, OTELC_STATUS_ERROR, "bad");
+        otelc_span_end(s, 0);
+    }
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 10000), OTELC_OK);
+    otelc_tracer_provider_destroy(tp);
+    assert_int_equal(c.spans, 300);
+    assert_int_equal(c.good, 300);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_many_attributes_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_keeps_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_key_not_interned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reused_key_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intern_table_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test(test_view_of_non_sdk_span),
+        cmocka_unit_test(test_batch_views),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
