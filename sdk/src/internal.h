@@ -63,8 +63,10 @@ typedef struct sdk_span {
     uint64_t end_time_unix_nano;
     uint8_t parent_span_id[8];
     span_ext *ext; /* NULL until something needs it */
-    uint32_t attr_count, dropped_attrs;
-    uint16_t used; /* bytes of attribute records at the start of buf */
+    uint32_t dropped_attrs;
+    uint16_t attr_count; /* live attributes; positions are 16-bit */
+    uint16_t key_filter; /* a bit per interned key set on this span (0xFFFF once a key was copied) */
+    uint16_t used;       /* bytes of attribute records at the start of buf */
     uint8_t has_parent, parent_is_remote, kind, status_code;
     char buf[SPAN_BUF];
 } sdk_span;

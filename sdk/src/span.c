@@ -306,6 +306,11 @@ static bool is_scalar(int type) {
     return type == OTELC_VALUE_BOOL || type == OTELC_VALUE_INT || type == OTELC_VALUE_DOUBLE;
 }
 
+static inline uint16_t key_bit(const char *interned) {
+    uintptr_t a = (uintptr_t)interned;
+    return (uint16_t)(1u << (((a >> 3) ^ (a >> 8)) & 15u));
+}
+
 static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     if (!valid_input(key, v)) {
         otelc__count(OTELC_COUNTER_BAD_INPUT, 1);
@@ -314,8 +319,10 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     bool copied;
     const char *k = otelc__intern_key(key);
     copied = k == NULL;
-    /* Replace an existing key: scalars in place, anything else as a new record (the old one dies). */
-    if (s->attr_count) {
+    /* Replace an existing key: scalars in place, anything else as a new record (the old one dies). The
+     * filter skips the scan for a key this span has certainly not seen. */
+    uint16_t bit = k ? key_bit(k) : 0xFFFFu;
+    if (s->key_filter & bit) {
         rec_iter it;
         rec r;
         char *p;
@@ -349,11 +356,12 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         drop_attr(&s->dropped_attrs);
         return;
     }
-    if (!rec_append(s, k, copied, v, (uint16_t)s->attr_count)) {
+    if (!rec_append(s, k, copied, v, s->attr_count)) {
         drop_attr(&s->dropped_attrs);
         return;
     }
     s->attr_count++;
+    s->key_filter |= bit;
 }
 
 /* ---- attribute lists of events and links (otelc_attr arrays in the arena) ---- */
@@ -786,7 +794,9 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     s->tracer = tracer;
     s->name = NULL;
     s->ext = NULL;
-    s->attr_count = s->dropped_attrs = 0;
+    s->attr_count = 0;
+    s->dropped_attrs = 0;
+    s->key_filter = 0;
     s->used = 0;
     s->kind = (uint8_t)kind;
     s->status_code = OTELC_STATUS_UNSET;
