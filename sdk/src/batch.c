@@ -107,7 +107,6 @@ typedef struct batch {
     pthread_t thread;
     otelc_span **scratch;
     park_owner **owners;
-    const otelc_span_data **views;
     otelc__views view_store; /* the views' storage, kept between batches (worker only) */
     struct batch *next_live;
 } batch;
@@ -234,7 +233,6 @@ static void batch_free(batch *b) {
     lanes_free(b);
     otelc_free(b->scratch);
     otelc_free(b->owners);
-    otelc_free(b->views);
     otelc__views_free(&b->view_store);
     otelc_free(b);
 }
@@ -270,12 +268,13 @@ static size_t export_one_batch(batch *b) {
     }
     b->next_pop_lane = (first + 1) % b->nlanes;
     if (n == 0) return 0;
-    size_t built = otelc__views_build(&b->view_store, b->scratch, n, b->views);
     atomic_store(&b->wstate, W_EXPORTING);
-    otelc_export_result r = built ? otelc_exporter_export(b->exporter, b->views, built) : OTELC_EXPORT_FAILURE;
+    /* Views are built only for the spans the exporter reads (span_batch.c). */
+    otelc_export_result r = otelc__views_begin(&b->view_store, n) == n
+                                ? otelc__exporter_export_ended(b->exporter, b->scratch, n, &b->view_store)
+                                : OTELC_EXPORT_FAILURE;
     atomic_store(&b->wstate, W_RUNNING);
-    otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, built);
-    if (built < n) otelc__count(OTELC_COUNTER_SPANS_EXPORT_FAILED, n - built); /* no memory for their views */
+    otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
     otelc__spans_release_deferred(b->scratch, b->owners, n);
     return n;
 }
@@ -711,10 +710,9 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
         lanes_ok = lanes_create(b, o.max_queue_size, o.queue_lanes);
         b->scratch = otelc_calloc(o.max_export_batch_size, sizeof *b->scratch);
         b->owners = otelc_calloc(o.max_export_batch_size, sizeof *b->owners);
-        b->views = otelc_calloc(o.max_export_batch_size, sizeof *b->views);
     }
-    if (!b || !lanes_ok || !b->scratch || !b->owners || !b->views) {
-        if (b) { lanes_free(b); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b->views); otelc_free(b); }
+    if (!b || !lanes_ok || !b->scratch || !b->owners) {
+        if (b) { lanes_free(b); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b); }
         otelc_exporter_destroy(exporter);
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;

@@ -11,7 +11,7 @@ struct otelc_exporter {
 };
 
 otelc_exporter *otelc_exporter_create(const otelc_exporter_ops *ops, void *impl) {
-    if (!ops || !ops->export_spans) {
+    if (!ops || (!ops->export_spans && !ops->export_batch)) {
         if (ops && ops->destroy) ops->destroy(impl);
         return NULL;
     }
@@ -29,7 +29,21 @@ otelc_exporter *otelc_exporter_create(const otelc_exporter_ops *ops, void *impl)
 otelc_export_result otelc_exporter_export(otelc_exporter *e, const otelc_span_data *const *spans, size_t n) {
     if (!e || atomic_load(&e->shut_down)) return OTELC_EXPORT_FAILURE;
     if (n == 0) return OTELC_EXPORT_SUCCESS;
+    if (!spans) return OTELC_EXPORT_FAILURE;
+    if (e->ops->export_batch) {
+        otelc_span_batch b = {n, NULL, (const otelc_span_data **)spans, NULL};
+        return e->ops->export_batch(e->impl, &b);
+    }
     return e->ops->export_spans(e->impl, spans, n);
+}
+
+otelc_export_result otelc__exporter_export_ended(otelc_exporter *e, otelc_span *const *spans, size_t n,
+                                                 otelc__views *store) {
+    if (!e || atomic_load(&e->shut_down)) return OTELC_EXPORT_FAILURE;
+    if (n == 0) return OTELC_EXPORT_SUCCESS;
+    otelc_span_batch b = {n, spans, store->ptrs, store};
+    if (e->ops->export_batch) return e->ops->export_batch(e->impl, &b);
+    return e->ops->export_spans(e->impl, otelc_span_batch_all(&b), n);
 }
 
 otelc_status otelc_exporter_force_flush(otelc_exporter *e, uint32_t timeout_ms) {

@@ -44,7 +44,7 @@ typedef struct sdk_provider sdk_provider;
 /* Spans store what they copy in a packed form (span.c): a fixed header, then attribute records and
  * the name in an inline buffer, with rarely needed parts (events, links, status description, overflow)
  * in a separately allocated extension. Processors and exporters get an otelc_span_data view built from
- * it when they need one (otelc__span_view, otelc__views_build). */
+ * it when they need one (otelc__span_view, span_batch.c). */
 #define SPAN_BYTES 248u              /* with malloc's 8-byte chunk header: one 256-byte chunk */
 #define SPAN_BUF 122u                /* SPAN_BYTES minus the header below (checked in span.c) */
 #define SPAN_ARENA_MAX (1u << 20)    /* bound on the copied data of one span beyond the inline buffer */
@@ -75,20 +75,31 @@ typedef struct sdk_span {
  * have room for s->attr_count entries; everything else is borrowed from the span and the tracer. */
 OTELC_HIDDEN void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs);
 
-/* Views of a batch of spans for an exporter, in storage the caller owns and keeps between batches. */
+/* Views of ended spans for exporters, built on demand (span_batch.c). The storage belongs to the caller
+ * (the batch worker keeps one between batches); one thread at a time. */
+typedef struct otelc__attr_block otelc__attr_block;
 typedef struct otelc__views {
     otelc_span_data *data;
-    size_t data_cap;
-    otelc_attr *attrs;
-    size_t attrs_cap;
+    const otelc_span_data **ptrs; /* ptrs[i]: the view of span i once built */
+    size_t cap;
+    otelc__attr_block *blocks;
 } otelc__views;
-/* Sets out[i] to a view of spans[i], valid until the next call or otelc__views_free. Returns how many
- * views it built: n, or fewer only when the view array itself cannot be allocated (the caller counts
- * the rest as failed). A span whose attribute views cannot be allocated goes without them, counted as
- * dropped attributes. */
-OTELC_HIDDEN size_t otelc__views_build(otelc__views *v, otelc_span *const *spans, size_t n,
-                                       const otelc_span_data **out);
+/* Starts a batch of n spans: returns n, or 0 when the view array cannot be allocated. Views of the
+ * previous batch become invalid. */
+OTELC_HIDDEN size_t otelc__views_begin(otelc__views *v, size_t n);
 OTELC_HIDDEN void otelc__views_free(otelc__views *v);
+
+#include "otelc/sdk/exporter.h"
+struct otelc_span_batch {
+    size_t n;
+    otelc_span *const *spans;      /* NULL when the views were given */
+    const otelc_span_data **views; /* views[i]: NULL until built */
+    otelc__views *store;
+};
+/* Exports n ended SDK spans (after otelc__views_begin(store, n) == n): through export_batch when the
+ * exporter has it, else with every view built for export_spans (exporter.c). */
+OTELC_HIDDEN otelc_export_result otelc__exporter_export_ended(otelc_exporter *e, otelc_span *const *spans, size_t n,
+                                                              otelc__views *store);
 
 /* ---- interned attribute keys (intern.c) ---- */
 /* The process-wide copy of key (NUL-terminated, valid for the life of the process), or NULL when it

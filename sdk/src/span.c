@@ -643,51 +643,6 @@ void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) 
     d->scope = &s->tracer->scope;
 }
 
-size_t otelc__views_build(otelc__views *v, otelc_span *const *spans, size_t n, const otelc_span_data **out) {
-    size_t need_attrs = 0;
-    for (size_t i = 0; i < n; i++) need_attrs += ((const sdk_span *)spans[i])->attr_count;
-    if (n > v->data_cap) {
-        otelc_span_data *nd = otelc_realloc(v->data, n * sizeof *nd);
-        if (nd) {
-            v->data = nd;
-            v->data_cap = n;
-        }
-    }
-    if (need_attrs > v->attrs_cap) {
-        size_t cap = need_attrs > 2 * v->attrs_cap ? need_attrs : 2 * v->attrs_cap;
-        otelc_attr *na = otelc_realloc(v->attrs, cap * sizeof *na);
-        if (na) {
-            v->attrs = na;
-            v->attrs_cap = cap;
-        }
-    }
-    if (n > v->data_cap) n = v->data_cap;
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
-        sdk_span *s = (sdk_span *)spans[i];
-        otelc_span_data *d = &v->data[i];
-        uint32_t count = s->attr_count;
-        if (used + count <= v->attrs_cap) {
-            otelc__span_view(s, d, v->attrs + used);
-            used += count;
-        } else { /* out of memory for the attribute views: the span goes without, counted as dropped */
-            s->attr_count = 0;
-            otelc__span_view(s, d, NULL);
-            s->attr_count = count;
-            d->dropped_attributes_count += count;
-            otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, count);
-        }
-        out[i] = d;
-    }
-    return n;
-}
-
-void otelc__views_free(otelc__views *v) {
-    otelc_free(v->data);
-    otelc_free(v->attrs);
-    memset(v, 0, sizeof *v);
-}
-
 otelc_span_data *otelc_span_data_view(const otelc_span *span) {
     if (!span || span->ops != &sdk_span_ops) return NULL;
     const sdk_span *s = (const sdk_span *)span;

@@ -230,7 +230,7 @@ static otelc_export_result check_export(void *self, const otelc_span_data *const
     pthread_mutex_unlock(&c->lock);
     return OTELC_EXPORT_SUCCESS;
 }
-static const otelc_exporter_ops check_ops = {"check", check_export, NULL, NULL, NULL};
+static const otelc_exporter_ops check_ops = {.name = "check", .export_spans = check_export};
 
 static void test_batch_views(void **state) {
     (void)state;
@@ -257,6 +257,91 @@ static void test_batch_views(void **state) {
     assert_int_equal(c.good, 300);
 }
 
+/* export_batch: views are built only for the spans asked for, once each, and stay valid (and stable)
+ * for the whole call; otelc_span_batch_all returns the same views. */
+typedef struct lazy_exporter {
+    size_t batches, spans, checked, same, bad;
+} lazy_exporter;
+
+static otelc_export_result lazy_export(void *self, otelc_span_batch *batch) {
+    lazy_exporter *x = self;
+    size_t n = otelc_span_batch_count(batch);
+    x->batches++;
+    x->spans += n;
+    if (otelc_span_batch_get(batch, n) != NULL) x->bad++;
+    /* Only every other span is looked at, and the first twice. */
+    const otelc_span_data *first = n ? otelc_span_batch_get(batch, 0) : NULL;
+    for (size_t i = 0; i < n; i += 2) {
+        const otelc_span_data *d = otelc_span_batch_get(batch, i);
+        const otelc_attr *a = d ? otelc_attrs_find(d->attributes, d->attribute_count, "index") : NULL;
+        if (!a || strcmp(d->name, "lazy") != 0) x->bad++;
+        x->checked++;
+    }
+    if (n && otelc_span_batch_get(batch, 0) == first && first->attribute_count == 2 &&
+        strcmp(first->attributes[1].key, "index") == 0)
+        x->same++;
+    const otelc_span_data *const *all = otelc_span_batch_all(batch);
+    if (n && (!all || all[0] != first)) x->bad++;
+    for (size_t i = 0; i < n; i++)
+        if (!all[i] || all[i]->attribute_count != 2) x->bad++;
+    return OTELC_EXPORT_SUCCESS;
+}
+static const otelc_exporter_ops lazy_ops = {.name = "lazy", .export_batch = lazy_export};
+
+static void test_export_batch_lazy_views(void **state) {
+    (void)state;
+    lazy_exporter x = {0, 0, 0, 0, 0};
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    bo.max_export_batch_size = 50;
+    otelc_error err;
+    otelc_processor *bp = otelc_batch_processor_create(otelc_exporter_create(&lazy_ops, &x), &bo, &err);
+    assert_non_null(bp);
+    otelc_tracer_provider *tp = provider_with(bp, NULL);
+    otelc_tracer *t = test_tracer(tp);
+    for (int i = 0; i < 120; i++) {
+        otelc_span *s = otelc_tracer_start_span(t, "lazy", NULL);
+        otelc_span_set_attr_str(s, "kind.of", "thing");
+        otelc_span_set_attr_int(s, "index", i);
+        otelc_span_end(s, 0);
+    }
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 10000), OTELC_OK);
+    otelc_tracer_provider_destroy(tp);
+    assert_int_equal(x.spans, 120);
+    assert_true(x.batches >= 3);
+    assert_int_equal(x.same, x.batches);
+    assert_int_equal(x.bad, 0);
+}
+
+/* otelc_exporter_export with views given reaches an export_batch exporter; an exporter with neither
+ * export function is refused; NULL batches are answered safely. */
+static otelc_export_result count_batch(void *self, otelc_span_batch *batch) {
+    size_t *seen = self;
+    for (size_t i = 0; i < otelc_span_batch_count(batch); i++)
+        if (otelc_span_batch_get(batch, i)) (*seen)++;
+    return otelc_span_batch_all(batch) ? OTELC_EXPORT_SUCCESS : OTELC_EXPORT_FAILURE;
+}
+
+static void test_export_batch_with_given_views(void **state) {
+    (void)state;
+    size_t seen = 0;
+    static const otelc_exporter_ops ops = {.name = "count", .export_batch = count_batch};
+    otelc_exporter *e = otelc_exporter_create(&ops, &seen);
+    assert_non_null(e);
+    otelc_span_data d[3];
+    memset(d, 0, sizeof d);
+    const otelc_span_data *views[3] = {&d[0], &d[1], &d[2]};
+    assert_int_equal(otelc_exporter_export(e, views, 3), OTELC_EXPORT_SUCCESS);
+    assert_int_equal(seen, 3);
+    assert_int_equal(otelc_exporter_export(e, NULL, 2), OTELC_EXPORT_FAILURE);
+    otelc_exporter_destroy(e);
+    static const otelc_exporter_ops none = {.name = "none"};
+    assert_null(otelc_exporter_create(&none, NULL));
+    assert_int_equal(otelc_span_batch_count(NULL), 0);
+    assert_null(otelc_span_batch_get(NULL, 0));
+    assert_null(otelc_span_batch_all(NULL));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_many_attributes_in_order, setup, teardown),
@@ -268,6 +353,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test(test_view_of_non_sdk_span),
         cmocka_unit_test(test_batch_views),
+        cmocka_unit_test(test_export_batch_lazy_views),
+        cmocka_unit_test(test_export_batch_with_given_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

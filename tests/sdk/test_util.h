@@ -98,7 +98,9 @@ static inline void rec_destroy(void *self) {
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
 }
-static const otelc_exporter_ops rec_exporter_ops = {"rec", rec_export, rec_flush, rec_shutdown, rec_destroy};
+static const otelc_exporter_ops rec_exporter_ops = {
+    .name = "rec", .export_spans = rec_export, .force_flush = rec_flush, .shutdown = rec_shutdown, .destroy = rec_destroy,
+};
 
 /* The rec_exporter struct is owned by the test (it outlives the otelc_exporter wrapper, so the test can
  * check destroyed/shutdowns afterwards); call rec_fini at the end. */

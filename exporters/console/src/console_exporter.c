@@ -196,7 +196,7 @@ static void console_destroy(void *self) {
     otelc_free(c);
 }
 
-static const otelc_exporter_ops console_ops = {"console", console_export, console_flush, NULL, console_destroy};
+static const otelc_exporter_ops console_ops = {.name = "console", .export_spans = console_export, .force_flush = console_flush, .destroy = console_destroy};
 
 otelc_exporter *otelc_console_exporter_create(FILE *f) {
     console *c = otelc_calloc(1, sizeof *c);

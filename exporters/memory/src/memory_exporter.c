@@ -123,7 +123,7 @@ static otelc_export_result mem_export(void *self, const otelc_span_data *const *
     return result;
 }
 
-static const otelc_exporter_ops memory_ops = {"memory", mem_export, NULL, NULL, NULL};
+static const otelc_exporter_ops memory_ops = {.name = "memory", .export_spans = mem_export};
 
 otelc_exporter *otelc_memory_exporter_create(otelc_memory_store *store) {
     if (!store) return NULL;

@@ -270,7 +270,9 @@ static void otlp_destroy(void *self) {
     otelc_free(e);
 }
 
-static const otelc_exporter_ops otlp_ops = {"otlp", otlp_export, otlp_flush, otlp_shutdown, otlp_destroy};
+static const otelc_exporter_ops otlp_ops = {
+    .name = "otlp", .export_spans = otlp_export, .force_flush = otlp_flush, .shutdown = otlp_shutdown, .destroy = otlp_destroy,
+};
 
 /* ---- create ---- */
 

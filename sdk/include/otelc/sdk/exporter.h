@@ -19,6 +19,19 @@ typedef enum otelc_export_result {
 
 typedef struct otelc_exporter otelc_exporter;
 
+/* A batch of ended spans handed to an exporter's export_batch. The SDK stores spans packed and builds
+ * each otelc_span_data view when it is first asked for, so an exporter that looks at some spans only
+ * (sampling, routing, counting) does not pay for the others. Everything is borrowed and valid until
+ * export_batch returns; only the thread running export_batch may use the batch. */
+typedef struct otelc_span_batch otelc_span_batch;
+/* Number of spans in the batch (0 for NULL). */
+OTELC_API size_t otelc_span_batch_count(const otelc_span_batch *batch);
+/* The view of span i, built on first use; NULL when i >= count. Repeated calls return the same view. */
+OTELC_API const otelc_span_data *otelc_span_batch_get(otelc_span_batch *batch, size_t i);
+/* All views as an array of count pointers (building those not built yet), e.g. for an encoder that
+ * takes otelc_span_data arrays; NULL for an empty batch. */
+OTELC_API const otelc_span_data *const *otelc_span_batch_all(otelc_span_batch *batch);
+
 typedef struct otelc_exporter_ops {
     const char *name;
     /* Exports n spans (borrowed for the call). Must not retry beyond its own timeout. */
@@ -27,9 +40,13 @@ typedef struct otelc_exporter_ops {
     otelc_status (*force_flush)(void *self, uint32_t timeout_ms);
     otelc_status (*shutdown)(void *self, uint32_t timeout_ms);
     void (*destroy)(void *self);
+    /* Alternative to export_spans (set one of them; when both are set export_batch is used): exports a
+     * batch whose views are built only for the spans the exporter asks for. */
+    otelc_export_result (*export_batch)(void *self, otelc_span_batch *batch);
 } otelc_exporter_ops;
 
-/* Wraps an implementation; ops must outlive the exporter. NULL on OOM (after ops->destroy(impl)). */
+/* Wraps an implementation; ops must outlive the exporter and set export_spans or export_batch. NULL on
+ * OOM or when neither is set (after ops->destroy(impl)). */
 OTELC_API otelc_exporter *otelc_exporter_create(const otelc_exporter_ops *ops, void *impl);
 OTELC_API otelc_export_result otelc_exporter_export(otelc_exporter *e, const otelc_span_data *const *spans,
                                                     size_t n);
