@@ -5,7 +5,8 @@
  * span stores a pointer to one process-wide copy of the key, which also turns the duplicate-key check
  * into a pointer comparison.
  *
- * The table lives in static storage (no allocation, nothing to free, fork-safe): at most
+ * The table lives in static storage (no allocation, nothing to free; the child of fork() resets the
+ * lock, otelc__intern_after_fork): at most
  * INTERN_MAX_KEYS keys of at most INTERN_MAX_LEN bytes, INTERN_BYTES in total. A key that does not fit
  * (table full, too long, or the insert lock busy) is not interned and the span copies it, as before.
  * Interned keys are never removed, so their pointers stay valid for the life of the process.
@@ -93,4 +94,6 @@ const char *otelc__intern_key(const char *key) {
     return intern_slow(key, e);
 }
 
-bool otelc__is_interned(const char *p) { return p >= g_bytes && p < g_bytes + INTERN_BYTES; }
+/* Only the forking thread exists in the child; a thread that held the lock mid-insert is gone, and its
+ * half-written key was never published (the slot store comes last), so the table is consistent. */
+void otelc__intern_after_fork(void) { atomic_flag_clear_explicit(&g_lock, memory_order_relaxed); }

@@ -105,7 +105,8 @@ OTELC_HIDDEN otelc_export_result otelc__exporter_export_ended(otelc_exporter *e,
 /* The process-wide copy of key (NUL-terminated, valid for the life of the process), or NULL when it
  * cannot be interned (then the caller copies it). Thread-safe, never blocks. */
 OTELC_HIDDEN const char *otelc__intern_key(const char *key);
-OTELC_HIDDEN bool otelc__is_interned(const char *p);
+/* In the child of fork(): releases the insert lock a vanished thread may have held. */
+OTELC_HIDDEN void otelc__intern_after_fork(void);
 
 OTELC_HIDDEN otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name,
                                            const otelc_span_start_options *opts);
