@@ -597,6 +597,7 @@ static void init_conds(batch *b) {
 static void after_fork_child(void) {
     otelc__ids_after_fork();
     otelc__pool_after_fork();
+    otelc__intern_after_fork();
     otelc__counters_after_fork();
     pthread_mutex_init(&g_live_lock, NULL);
     for (batch *b = g_live; b; b = b->next_live) {
