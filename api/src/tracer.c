@@ -39,9 +39,22 @@ unsigned otelc__global_state;
 _Static_assert(offsetof(otelc_tracer, follows_global) == sizeof(void *), "follows_global offset used by trace.h");
 _Static_assert(sizeof(((otelc_tracer *)0)->follows_global) == sizeof(unsigned), "follows_global type used by trace.h");
 
+static void provider_changed(void);
+
 void otelc_set_tracer_provider(otelc_tracer_provider *provider) {
     if (provider == &g_noop_provider) provider = NULL;
     atomic_store(&g_provider, provider);
+    provider_changed();
+}
+
+bool otelc__tracer_provider_uninstall(otelc_tracer_provider *provider) {
+    otelc_tracer_provider *expected = provider;
+    if (!provider || !atomic_compare_exchange_strong(&g_provider, &expected, NULL)) return false;
+    provider_changed();
+    return true;
+}
+
+static void provider_changed(void) {
     /* The provider bit follows the slot, not the argument: with two threads installing at once, the
      * bit must end up matching whichever store to g_provider came last. Each caller re-reads the slot
      * after its update and goes again if it changed. Why that suffices: the last store's caller L

@@ -196,7 +196,7 @@ otelc_status otelc_tracer_provider_shutdown(otelc_tracer_provider *base, uint32_
 void otelc_tracer_provider_destroy(otelc_tracer_provider *base) {
     sdk_provider *p = as_sdk(base);
     if (!p) return;
-    if (otelc_get_tracer_provider() == base) otelc_set_tracer_provider(NULL);
+    otelc__tracer_provider_uninstall(base); /* only if still the installed one, atomically */
     otelc_tracer_provider_shutdown(base, 5000);
     otelc_status st = p->shutdown_result;
     for (size_t i = 0; i < p->processor_count; i++) otelc_processor_destroy(p->processors[i]);

@@ -271,6 +271,22 @@ static void test_proxy_scope_reaches_sdk(void **state) {
     capture_fini(&c);
 }
 
+
+/* Uninstall-if-installed: a provider being destroyed never uninstalls another one. */
+static const otelc_tracer_provider_ops fake_ops = {NULL};
+static void test_uninstall_only_if_installed(void **state) {
+    (void)state;
+    otelc_tracer_provider a = {&fake_ops}, b = {&fake_ops};
+    otelc_set_tracer_provider(&a);
+    assert_false(otelc__tracer_provider_uninstall(&b));
+    assert_ptr_equal(otelc_get_tracer_provider(), &a);
+    assert_false(otelc__tracer_provider_uninstall(NULL));
+    assert_true(otelc__tracer_provider_uninstall(&a));
+    assert_ptr_not_equal(otelc_get_tracer_provider(), &a);
+    assert_false(otelc__tracer_provider_uninstall(&a));
+    otelc_set_tracer_provider(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noop_span_never_null),
@@ -278,6 +294,7 @@ int main(void) {
         cmocka_unit_test(test_noop_propagates_remote_parent),
         cmocka_unit_test(test_start_options_bad_struct_size),
         cmocka_unit_test(test_hex_helpers),
+        cmocka_unit_test(test_uninstall_only_if_installed),
         cmocka_unit_test(test_proxy_follows_installed_provider),
         cmocka_unit_test(test_proxy_scope_reaches_sdk),
     };

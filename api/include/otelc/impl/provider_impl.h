@@ -60,6 +60,11 @@ struct otelc_tracer_provider {
     const otelc_tracer_provider_ops *ops;
 };
 
+/* Uninstalls provider as the global one if, and only if, it is the installed one (one atomic step: a
+ * provider being destroyed never uninstalls one another thread installed meanwhile). Returns whether
+ * it did. Thread-safe. */
+OTELC_API bool otelc__tracer_provider_uninstall(otelc_tracer_provider *provider);
+
 /* Initialises the base part of a span (refs=1, given state bits, context copied; trace state retained). */
 OTELC_API void otelc_span_base_init(otelc_span *span, const otelc_span_ops *ops, unsigned state,
                                     const otelc_span_context *sc);
