@@ -5,6 +5,17 @@ set(OTELC_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-
     -Wno-unused-parameter)
 set(OTELC_ALL_TARGETS "" CACHE INTERNAL "")
 
+# Thread-local variables (span pools, counters, id generators, key caches) are read on every span. In a
+# shared library the default TLS model calls __tls_get_addr for each access (about 30 calls, 12% of the
+# instructions of a recorded span); TLS descriptors (x86-64 "gnu2") resolve to one indirect call
+# returning a fixed offset, and still work when the library is dlopen()ed, unlike initial-exec.
+include(CheckCCompilerFlag)
+check_c_compiler_flag(-mtls-dialect=gnu2 OTELC_HAVE_TLS_GNU2)
+set(OTELC_TLS_FLAGS "")
+if(OTELC_HAVE_TLS_GNU2 AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  set(OTELC_TLS_FLAGS -mtls-dialect=gnu2)
+endif()
+
 function(otelc_add_library name)
   cmake_parse_arguments(L "" "PUBLIC_INCLUDE;EXPORT_NAME" "SOURCES;DEPS;PRIVATE_DEPS;PRIVATE_INCLUDE" ${ARGN})
   set(kinds STATIC)
@@ -23,7 +34,7 @@ function(otelc_add_library name)
     if(kind STREQUAL "SHARED")
       set_target_properties(${t} PROPERTIES EXPORT_NAME ${L_EXPORT_NAME}_shared)
     endif()
-    target_compile_options(${t} PRIVATE ${OTELC_WARNINGS})
+    target_compile_options(${t} PRIVATE ${OTELC_WARNINGS} ${OTELC_TLS_FLAGS})
     target_include_directories(${t} PUBLIC
       $<BUILD_INTERFACE:${L_PUBLIC_INCLUDE}>
       $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
