@@ -31,11 +31,9 @@ static unsigned g_key_count; /* written under g_lock */
 static _Atomic(const char *) g_slots[INTERN_SLOTS];
 static atomic_flag g_lock = ATOMIC_FLAG_INIT;
 
-typedef struct cache_entry {
-    const char *src;
-    const char *key;
-} cache_entry;
-static _Thread_local cache_entry t_cache[CACHE_SLOTS];
+typedef otelc__intern_entry cache_entry;
+_Thread_local otelc__intern_entry otelc__intern_cache[OTELC__INTERN_CACHE_SLOTS];
+_Static_assert(OTELC__INTERN_CACHE_SLOTS == CACHE_SLOTS, "cache size shared with internal.h");
 
 static uint32_t hash_key(const char *s, size_t n) {
     uint32_t h = 2166136261u; /* FNV-1a: keys are short */
@@ -86,13 +84,7 @@ static const char *intern_slow(const char *key, cache_entry *e) {
     return k;
 }
 
-const char *otelc__intern_key(const char *key) {
-    uintptr_t a = (uintptr_t)key;
-    cache_entry *e = &t_cache[((a >> 3) ^ (a >> 9)) & (CACHE_SLOTS - 1)];
-    /* The caller's buffer may have been reused for another key: compare the text, not just the pointer. */
-    if (e->src == key && strcmp(e->key, key) == 0) return e->key;
-    return intern_slow(key, e);
-}
+const char *otelc__intern_key_slow(const char *key, otelc__intern_entry *e) { return intern_slow(key, e); }
 
 /* Only the forking thread exists in the child; a thread that held the lock mid-insert is gone, and its
  * half-written key was never published (the slot store comes last), so the table is consistent. */

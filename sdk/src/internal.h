@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "otelc/impl/provider_impl.h"
 #include "otelc/log.h"
@@ -104,7 +105,21 @@ OTELC_HIDDEN otelc_export_result otelc__exporter_export_ended(otelc_exporter *e,
 /* ---- interned attribute keys (intern.c) ---- */
 /* The process-wide copy of key (NUL-terminated, valid for the life of the process), or NULL when it
  * cannot be interned (then the caller copies it). Thread-safe, never blocks. */
-OTELC_HIDDEN const char *otelc__intern_key(const char *key);
+typedef struct otelc__intern_entry {
+    const char *src; /* the caller's pointer */
+    const char *key; /* its interned copy */
+} otelc__intern_entry;
+#define OTELC__INTERN_CACHE_SLOTS 64u
+/* Per-thread cache of recent (caller pointer -> interned key) pairs, probed inline below. */
+OTELC_HIDDEN extern _Thread_local otelc__intern_entry otelc__intern_cache[OTELC__INTERN_CACHE_SLOTS];
+OTELC_HIDDEN const char *otelc__intern_key_slow(const char *key, otelc__intern_entry *e);
+static inline const char *otelc__intern_key(const char *key) {
+    uintptr_t a = (uintptr_t)key;
+    otelc__intern_entry *e = &otelc__intern_cache[((a >> 3) ^ (a >> 9)) & (OTELC__INTERN_CACHE_SLOTS - 1)];
+    /* The caller's buffer may have been reused for another key: compare the text, not just the pointer. */
+    if (__builtin_expect(e->src == key, 1) && strcmp(e->key, key) == 0) return e->key;
+    return otelc__intern_key_slow(key, e);
+}
 /* In the child of fork(): releases the insert lock a vanished thread may have held. */
 OTELC_HIDDEN void otelc__intern_after_fork(void);
 

@@ -348,9 +348,34 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         }
     }
     /* Positions are 16-bit: 65535 attributes per span at most, whatever the configured limit. */
-    if (s->attr_count >= limits_of(s)->attribute_count || s->attr_count >= 0xFFFFu) {
+    const otelc_span_limits *l = limits_of(s);
+    if (s->attr_count >= l->attribute_count || s->attr_count >= 0xFFFFu) {
         drop_attr(&s->dropped_attrs);
         return;
+    }
+    /* Fast path: an interned key with a scalar or a short string that fits in buf. */
+    if (__builtin_expect(k != NULL, 1)) {
+        size_t room = buf_room(s);
+        char *p = s->buf + s->used;
+        if (is_scalar(v->type) && room >= REC_HDR + 8u) {
+            rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
+            if (v->type == OTELC_VALUE_BOOL) {
+                memset(p + REC_HDR, 0, 8);
+                p[REC_HDR] = (char)(v->u.b ? 1 : 0);
+            } else {
+                memcpy(p + REC_HDR, &v->u, 8);
+            }
+            s->used = (uint16_t)(s->used + REC_HDR + 8u);
+            goto added;
+        }
+        if (v->type == OTELC_VALUE_STRING && v->len <= l->attribute_value_length && v->len < 512u &&
+            room >= REC_HDR + v->len + 1u) {
+            rec_write_hdr(p, k, OTELC_VALUE_STRING, 0, (uint16_t)v->len, s->attr_count);
+            memcpy(p + REC_HDR, v->u.s, v->len);
+            p[REC_HDR + v->len] = '\0';
+            s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
+            goto added;
+        }
     }
     if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
         drop_attr(&s->dropped_attrs);
@@ -360,6 +385,7 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         drop_attr(&s->dropped_attrs);
         return;
     }
+added:
     s->attr_count++;
     s->key_filter |= bit;
 }
