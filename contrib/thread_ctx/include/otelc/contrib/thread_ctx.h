@@ -22,7 +22,9 @@
  *    requires for static linking). The name is not `otelc_`-prefixed because the OTEP fixes it: readers
  *    look it up by that exact name. It is compiled with the TLSDESC dialect (-mtls-dialect=gnu2) when
  *    the compiler supports it (the OTEP's recommendation); the linker may relax it to initial-/local-exec
- *    inside an executable, which the OTEP requires readers to handle.
+ *    inside an executable, which the OTEP requires readers to handle. When libotelc_thread_ctx.so is
+ *    dlopen()ed rather than linked, glibc allocates a thread's block of it on that thread's first
+ *    access: the only allocation on the hot path, once per thread.
  *  - The pointer is NULL when the thread has no active span with a valid span context, else it points
  *    to a Thread-Local Context Record (layout below, 28 bytes, 2-byte aligned, host endianness).
  *
