@@ -592,6 +592,32 @@ static void init_conds(batch *b) {
     pthread_condattr_destroy(&ca);
 }
 
+/* In the child: empties every lane. Popping until empty is not enough: a producer thread of the parent
+ * that had claimed a cell (CAS on enq_pos) but not yet published it (the seq store) when fork() ran is
+ * gone, so in the child that cell would never be published; the worker could never pop past it, the
+ * queue would never look empty, and shutdown in the child would spin until it timed out. Likewise a pop
+ * the parent's worker had not finished (head moved, the cell's seq not yet freed) would leave that cell
+ * looking full for ever. So release the published cells between head and enq_pos (the parent's spans),
+ * skip an unpublished one (its span, if written at all, is leaked in the child), and mark every cell
+ * from head - 1 on free for its next lap, as lane_pop does. Only those cells are written: a large queue
+ * is not copied page by page into the child. */
+static void lanes_reset_after_fork(batch *b) {
+    for (unsigned i = 0; i < b->nlanes; i++) {
+        lane *l = &b->lanes[i];
+        size_t head = l->head, end = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
+        /* A pop cut short leaves no push at head - 1 + cap possible, so then end - head < cap. */
+        if (head > 0 && end - head < l->cap)
+            atomic_store_explicit(&cell_at(l, head - 1)->seq, 2 * (head - 1 + l->cap), memory_order_relaxed);
+        for (size_t pos = head; pos != end; pos++) {
+            cell *c = cell_at(l, pos);
+            if (atomic_load_explicit(&c->seq, memory_order_relaxed) == 2 * pos + 1) otelc_span_release(c->span);
+            atomic_store_explicit(&c->seq, 2 * (pos + l->cap), memory_order_relaxed);
+        }
+        l->head = end;
+        atomic_store_explicit(&l->deq_pos, end, memory_order_relaxed);
+    }
+}
+
 /* In the child of fork(): only this thread exists. Locks may have been held by threads that are gone,
  * so re-create them; drop the parent's queued spans; the worker restarts lazily. */
 static void after_fork_child(void) {
@@ -608,8 +634,7 @@ static void after_fork_child(void) {
         b->worker_exited = false;
         atomic_store(&b->wstate, W_EXITED);
         b->flush_completed = b->flush_requested;
-        otelc_span *s;
-        while ((s = queue_pop_any(b))) otelc_span_release(s);
+        lanes_reset_after_fork(b);
     }
     atomic_fetch_add(&g_fork_generation, 1);
 }
