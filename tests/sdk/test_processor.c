@@ -17,15 +17,7 @@ static otelc_processor *batch_with(rec_exporter *rec, uint32_t queue, uint32_t b
     bo.max_queue_size = queue;
     bo.max_export_batch_size = batch;
     bo.schedule_delay_ms = delay_ms;
-    otelc_error err;
-    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(rec), &bo, &err);
-    assert_non_null(p);
-    assert_int_equal(err.code, OTELC_OK);
-    return p;
-}
-
-static void end_n(otelc_tracer *t, const char *name, int n) {
-    for (int i = 0; i < n; i++) otelc_span_end(otelc_tracer_start_span(t, name, NULL), 0);
+    return batch_from(rec, &bo);
 }
 
 static void test_simple_processor(void **state) {

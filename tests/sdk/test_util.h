@@ -119,6 +119,18 @@ static inline otelc_exporter *rec_exporter_make(rec_exporter *r) {
     assert_non_null(e);
     return e;
 }
+/* A batch processor around a recording exporter with the given options (created or the test fails). */
+static inline otelc_processor *batch_from(rec_exporter *rec, const otelc_batch_options *bo) {
+    otelc_error err;
+    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(rec), bo, &err);
+    assert_non_null(p);
+    assert_int_equal(err.code, OTELC_OK);
+    return p;
+}
+/* Starts and ends n spans named name. */
+static inline void end_n(otelc_tracer *t, const char *name, int n) {
+    for (int i = 0; i < n; i++) otelc_span_end(otelc_tracer_start_span(t, name, NULL), 0);
+}
 static inline size_t rec_count(rec_exporter *r) {
     pthread_mutex_lock(&r->lock);
     size_t n = r->count;
