@@ -5,13 +5,11 @@
 
 #include "internal.h"
 
-typedef struct thread_counters {
-    atomic_uint_fast64_t v[OTELC_COUNTER__COUNT];
-    struct thread_counters *next;
-    bool registered;
-} thread_counters;
+typedef otelc__thread_counters thread_counters;
 
-static _Thread_local thread_counters t_counters;
+/* Read inline by otelc__count (internal.h); the rest of this file owns it. */
+_Thread_local thread_counters otelc__t_counters;
+#define t_counters otelc__t_counters
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static thread_counters *g_threads;
 static uint64_t g_retired[OTELC_COUNTER__COUNT]; /* totals of threads that have exited */
@@ -46,12 +44,9 @@ static void register_thread(thread_counters *tc) {
     tc->registered = true;
 }
 
-void otelc__count(otelc_counter_id id, uint64_t n) {
-    thread_counters *tc = &t_counters;
-    if (__builtin_expect(!tc->registered, 0)) register_thread(tc);
-    /* Single writer (this thread): a plain load+store, atomic only so readers see whole values. */
-    atomic_store_explicit(&tc->v[id], atomic_load_explicit(&tc->v[id], memory_order_relaxed) + n,
-                          memory_order_relaxed);
+void otelc__count_first(otelc_counter_id id, uint64_t n) {
+    register_thread(&t_counters);
+    otelc__count(id, n);
 }
 
 /* After fork() only the forking thread exists; the others' blocks are gone with them. */

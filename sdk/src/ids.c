@@ -67,6 +67,18 @@ void otelc__random_trace_id(uint8_t out[16]) {
     memcpy(out + 8, &b, 8);
 }
 
+void otelc__random_ids(uint8_t trace_id[16], uint8_t span_id[8]) {
+    uint64_t a, b, c;
+    do {
+        a = next();
+        b = next();
+    } while (!(a | b));
+    do c = next(); while (!c);
+    memcpy(trace_id, &a, 8);
+    memcpy(trace_id + 8, &b, 8);
+    memcpy(span_id, &c, 8);
+}
+
 void otelc__random_span_id(uint8_t out[8]) {
     uint64_t a;
     do a = next(); while (!a);

@@ -31,11 +31,29 @@ OTELC_HIDDEN bool otelc__parse_double(const char *s, double *out);
 /* ---- ids (ids.c) ---- */
 OTELC_HIDDEN void otelc__random_trace_id(uint8_t out[16]);
 OTELC_HIDDEN void otelc__random_span_id(uint8_t out[8]);
+OTELC_HIDDEN void otelc__random_ids(uint8_t trace_id[16], uint8_t span_id[8]); /* both, for a root span */
 OTELC_HIDDEN uint64_t otelc__random_u64(void);
 OTELC_HIDDEN void otelc__ids_after_fork(void);
 
 /* ---- counters (counters.c) ---- */
-OTELC_HIDDEN void otelc__count(otelc_counter_id id, uint64_t n);
+typedef struct otelc__thread_counters {
+    atomic_uint_fast64_t v[OTELC_COUNTER__COUNT];
+    struct otelc__thread_counters *next;
+    bool registered;
+} otelc__thread_counters;
+OTELC_HIDDEN extern _Thread_local otelc__thread_counters otelc__t_counters;
+/* A thread's first count registers its block (counters.c). */
+OTELC_HIDDEN void otelc__count_first(otelc_counter_id id, uint64_t n);
+static inline void otelc__count(otelc_counter_id id, uint64_t n) {
+    otelc__thread_counters *tc = &otelc__t_counters;
+    if (__builtin_expect(!tc->registered, 0)) {
+        otelc__count_first(id, n);
+        return;
+    }
+    /* Single writer (this thread): a plain load+store, atomic only so readers see whole values. */
+    atomic_store_explicit(&tc->v[id], atomic_load_explicit(&tc->v[id], memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
 OTELC_HIDDEN void otelc__counters_after_fork(void);
 
 /* ---- spans (span.c) ---- */

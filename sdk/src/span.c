@@ -711,8 +711,8 @@ static otelc_span *non_recording(const otelc_span_context *sc) {
 
 static void new_ids(sdk_provider *p, uint8_t *trace_id, uint8_t *span_id) {
     if (!p->custom_ids) {
-        if (trace_id) otelc__random_trace_id(trace_id);
-        otelc__random_span_id(span_id);
+        if (trace_id) otelc__random_ids(trace_id, span_id);
+        else otelc__random_span_id(span_id);
         return;
     }
     for (int tries = 0; trace_id && tries < 8; tries++) {
