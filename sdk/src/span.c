@@ -769,8 +769,13 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
         otelc_trace_state_release(r.trace_state);
         return otelc_span_noop();
     }
-    otelc_span_base_init(&s->base, &sdk_span_ops, OTELC_SPAN_STATE_RECORDING, &sc);
-    otelc_trace_state_release(r.trace_state); /* base_init took its own reference */
+    /* otelc_span_base_init, inline: the span owns one trace state reference, which is the sampler's
+     * when it returned one (sc points to it) and a new one on the parent's otherwise. */
+    s->base.ops = &sdk_span_ops;
+    atomic_init(&s->base.refs, 1);
+    atomic_init(&s->base.state, OTELC_SPAN_STATE_RECORDING);
+    s->base.context = sc;
+    if (!r.trace_state && sc.trace_state) otelc_trace_state_retain(sc.trace_state);
     s->owner = otelc__pool_owner();
     s->tracer = tracer;
     s->name = NULL;
