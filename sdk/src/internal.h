@@ -90,8 +90,9 @@ typedef struct sdk_span {
     char buf[SPAN_BUF];
 } sdk_span;
 
-/* Fills *d with a view of the span (an ended one, or one only its owner thread mutates). attrs must
- * have room for s->attr_count entries; everything else is borrowed from the span and the tracer. */
+/* Fills *d with a view of the span (an ended one, or one only its owner thread mutates) without
+ * writing the span. attrs has room for s->attr_count entries, or is NULL (out of memory): the view then
+ * has no attributes and counts them as dropped. Everything else is borrowed from the span and tracer. */
 OTELC_HIDDEN void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs);
 
 /* Views of ended spans for exporters, built on demand (span_batch.c). The storage belongs to the caller

@@ -22,8 +22,10 @@
 #include "otelc/sdk/processor.h"
 #include "otelc/sdk/sampler.h"
 
+#if UINTPTR_MAX == UINT64_MAX /* the 256-byte chunk is sized for 64-bit pointers */
 static_assert(offsetof(sdk_span, buf) + SPAN_BUF == SPAN_BYTES, "SPAN_BUF must fill the span to SPAN_BYTES");
 static_assert(sizeof(sdk_span) == SPAN_BYTES, "sdk_span has padding: adjust SPAN_BUF");
+#endif
 
 /* ---- extension: arena chunks, overflow records, events, links, status description ---- */
 
@@ -171,7 +173,14 @@ static void drop_attr(uint32_t *dropped) {
 
 /* ---- attribute records ---- */
 
-#define REC_HDR 14u
+/* Record header: key pointer, then type, flags, inline length (16 bits), position (16 bits); accessed
+ * with memcpy and byte stores only, since records are unaligned. */
+#define REC_KEY_SZ sizeof(const char *)
+#define REC_TYPE REC_KEY_SZ
+#define REC_FLAGS (REC_KEY_SZ + 1u)
+#define REC_LEN (REC_KEY_SZ + 2u)
+#define REC_ORD (REC_KEY_SZ + 4u)
+#define REC_HDR (REC_KEY_SZ + 6u)
 #define REC_DEAD 1u
 #define REC_INDIRECT 2u /* value is a pointer (8) and a count (4) into the arena */
 #define REC_KEY_COPIED 4u
@@ -184,11 +193,11 @@ typedef struct rec {
 } rec;
 
 static inline void rec_read(const char *p, rec *r) {
-    memcpy(&r->key, p, 8);
-    r->type = (uint8_t)p[8];
-    r->flags = (uint8_t)p[9];
-    memcpy(&r->len, p + 10, 2);
-    memcpy(&r->ord, p + 12, 2);
+    memcpy(&r->key, p, REC_KEY_SZ);
+    r->type = (uint8_t)p[REC_TYPE];
+    r->flags = (uint8_t)p[REC_FLAGS];
+    memcpy(&r->len, p + REC_LEN, 2);
+    memcpy(&r->ord, p + REC_ORD, 2);
 }
 
 static inline size_t rec_size(const rec *r) {
@@ -224,7 +233,10 @@ static char *rec_next(rec_iter *it, rec *r) {
 
 /* Free bytes of buf: records grow from the start, the name sits at the end. */
 static inline size_t buf_room(const sdk_span *s) {
-    size_t limit = (s->name >= s->buf && s->name < s->buf + SPAN_BUF) ? (size_t)(s->name - s->buf) : SPAN_BUF;
+    /* Integer comparison: the name may live in another allocation (relational operators between
+     * pointers into different objects are undefined). */
+    uintptr_t n = (uintptr_t)s->name, b = (uintptr_t)s->buf;
+    size_t limit = (n >= b && n < b + SPAN_BUF) ? (size_t)(n - b) : SPAN_BUF;
     return limit - s->used;
 }
 
@@ -250,11 +262,11 @@ static char *rec_alloc(sdk_span *s, size_t size) {
 
 static inline void rec_write_hdr(char *p, const char *key, uint8_t type, uint8_t flags, uint16_t len,
                                  uint16_t ord) {
-    memcpy(p, &key, 8);
-    p[8] = (char)type;
-    p[9] = (char)flags;
-    memcpy(p + 10, &len, 2);
-    memcpy(p + 12, &ord, 2);
+    memcpy(p, &key, REC_KEY_SZ);
+    p[REC_TYPE] = (char)type;
+    p[REC_FLAGS] = (char)flags;
+    memcpy(p + REC_LEN, &len, 2);
+    memcpy(p + REC_ORD, &ord, 2);
 }
 
 /* Appends a record for key = v. Returns false (nothing appended) when out of room or memory. */
@@ -330,7 +342,7 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         while ((p = rec_next(&it, &r))) {
             if ((r.flags & REC_DEAD) || !same_key(r.key, r.flags & REC_KEY_COPIED, k ? k : key, copied)) continue;
             if (is_scalar(r.type) && is_scalar(v->type) && !(r.flags & REC_INDIRECT)) {
-                p[8] = (char)v->type;
+                p[REC_TYPE] = (char)v->type;
                 if (v->type == OTELC_VALUE_BOOL) {
                     memset(p + REC_HDR, 0, 8);
                     p[REC_HDR] = (char)(v->u.b ? 1 : 0);
@@ -343,7 +355,7 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
                 drop_attr(&s->dropped_attrs);
                 return;
             }
-            p[9] = (char)(r.flags | REC_DEAD);
+            p[REC_FLAGS] = (char)(r.flags | REC_DEAD);
             return;
         }
     }
@@ -576,15 +588,7 @@ static void op_end(otelc_span *base, uint64_t t) {
     otelc_attr small[16];
     otelc_attr *attrs = s->attr_count <= 16 ? small : otelc_malloc(s->attr_count * sizeof *attrs);
     otelc_span_data d;
-    if (attrs) {
-        otelc__span_view(s, &d, attrs);
-    } else {
-        uint32_t count = s->attr_count;
-        s->attr_count = 0; /* out of memory for the view: report the attributes as dropped */
-        otelc__span_view(s, &d, small);
-        d.dropped_attributes_count += count;
-        s->attr_count = count;
-    }
+    otelc__span_view(s, &d, attrs); /* attrs NULL (out of memory): the view reports them as dropped */
     for (size_t i = 0; i + 1 < n; i++) otelc__processor_on_end(p->processors[i], base, &d);
     /* The last processor consumes the caller's reference (the batch processor keeps it in its queue). */
     otelc__processor_on_end_last(p->processors[n - 1], base, &d);
@@ -633,7 +637,7 @@ void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) 
     d->start_time_unix_nano = s->start_time_unix_nano;
     d->end_time_unix_nano = s->end_time_unix_nano;
     uint32_t n = 0;
-    if (s->attr_count) {
+    if (s->attr_count && attrs) {
         rec_iter it;
         rec r;
         const char *p;
@@ -658,7 +662,8 @@ void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) 
     }
     d->attributes = n ? attrs : NULL;
     d->attribute_count = n;
-    d->dropped_attributes_count = s->dropped_attrs;
+    /* Without room for them (attrs NULL on out-of-memory), the attributes count as dropped. */
+    d->dropped_attributes_count = s->dropped_attrs + (attrs ? 0 : s->attr_count);
     d->events = x ? x->events : NULL;
     d->event_count = x ? x->event_count : 0;
     d->dropped_events_count = x ? x->dropped_events : 0;

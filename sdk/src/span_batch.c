@@ -56,19 +56,14 @@ static otelc_attr *attrs_alloc(otelc__views *v, size_t k) {
 }
 
 static const otelc_span_data *view_at(otelc__views *v, otelc_span *span, size_t i) {
-    sdk_span *s = (sdk_span *)span;
+    const sdk_span *s = (const sdk_span *)span;
     otelc_span_data *d = &v->data[i];
     uint32_t count = s->attr_count;
     otelc_attr *attrs = count ? attrs_alloc(v, count) : NULL;
-    if (count && !attrs) { /* out of memory for the attribute views: the span goes without them */
-        s->attr_count = 0;
-        otelc__span_view(s, d, NULL);
-        s->attr_count = (uint16_t)count;
-        d->dropped_attributes_count += count;
-        otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, count);
-    } else {
-        otelc__span_view(s, d, attrs);
-    }
+    /* attrs NULL on out-of-memory: the view goes without them and reports them as dropped. Nothing
+     * here writes the span: other processors and threads may be reading it. */
+    if (count && !attrs) otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, count);
+    otelc__span_view(s, d, attrs);
     v->ptrs[i] = d;
     return d;
 }

@@ -3,6 +3,7 @@
  * long and renamed span names, the public view, and views built by the batch processor at export. */
 #include "test_util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 CAPTURE_FIXTURE()
@@ -342,6 +343,78 @@ static void test_export_batch_with_given_views(void **state) {
     assert_null(otelc_span_batch_all(NULL));
 }
 
+/* Out of memory for the attribute views at export: the exporter's view has no attributes and counts
+ * them as dropped, and the span itself is left as it was (a processor holding it still sees them all).
+ * Views never write the span: others may be reading it at the same time. */
+static atomic_bool g_fail_blocks;
+static void *failing_malloc(size_t n, void *ud) {
+    (void)ud;
+    /* The worker's attribute blocks are the only allocations of at least 2048 attributes here. */
+    if (atomic_load(&g_fail_blocks) && n >= 2048 * sizeof(otelc_attr)) return NULL;
+    return malloc(n ? n : 1);
+}
+static void *plain_realloc(void *p, size_t n, void *ud) { (void)ud; return realloc(p, n ? n : 1); }
+static void plain_free(void *p, void *ud) { (void)ud; free(p); }
+
+static otelc_export_result oom_export(void *self, otelc_span_batch *batch) {
+    lazy_exporter *x = self;
+    for (size_t i = 0; i < otelc_span_batch_count(batch); i++) {
+        const otelc_span_data *d = otelc_span_batch_get(batch, i);
+        x->spans++;
+        if (d->attribute_count != 0 || d->dropped_attributes_count != 3 || strcmp(d->name, "oom") != 0) x->bad++;
+    }
+    return OTELC_EXPORT_SUCCESS;
+}
+static const otelc_exporter_ops oom_ops = {.name = "oom", .export_batch = oom_export};
+
+static void test_view_out_of_memory_leaves_span_alone(void **state) {
+    (void)state;
+    static const otelc_allocator alloc = {failing_malloc, plain_realloc, plain_free, NULL};
+    otelc_set_allocator(&alloc);
+    lazy_exporter x = {0, 0, 0, 0, 0};
+    capture cap;
+    capture_init(&cap);
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    otelc_error err;
+    otelc_processor *procs[2] = {otelc_processor_create(&capture_ops, &cap),
+                                 otelc_batch_processor_create(otelc_exporter_create(&oom_ops, &x), &bo, &err)};
+    assert_non_null(procs[0]);
+    assert_non_null(procs[1]);
+    otelc_tracer_provider_options o;
+    otelc_tracer_provider_options_init(&o);
+    o.processors = procs;
+    o.processor_count = 2;
+    o.sampler = otelc_sampler_always_on();
+    otelc_tracer_provider *tp = otelc_tracer_provider_create(&o, &err);
+    assert_non_null(tp);
+    otelc_tracer *t = test_tracer(tp);
+    atomic_store(&g_fail_blocks, true);
+    for (int i = 0; i < 10; i++) {
+        otelc_span *s = otelc_tracer_start_span(t, "oom", NULL);
+        otelc_span_set_attr_int(s, "a", i);
+        otelc_span_set_attr_str(s, "b", "bee");
+        otelc_span_set_attr_double(s, "c", 0.5);
+        otelc_span_end(s, 0);
+    }
+    assert_int_equal(otelc_tracer_provider_force_flush(tp, 10000), OTELC_OK);
+    atomic_store(&g_fail_blocks, false);
+    assert_int_equal(x.spans, 10);
+    assert_int_equal(x.bad, 0);
+    assert_int_equal(cap.count, 10);
+    for (size_t i = 0; i < cap.count; i++) {
+        otelc_span_data *d = otelc_span_data_view(cap.spans[i]);
+        assert_non_null(d);
+        assert_int_equal(d->attribute_count, 3);
+        assert_int_equal(d->dropped_attributes_count, 0);
+        otelc_span_data_free(d);
+    }
+    capture_release(&cap);
+    otelc_tracer_provider_destroy(tp);
+    capture_fini(&cap);
+    otelc_set_allocator(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_many_attributes_in_order, setup, teardown),
@@ -355,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_batch_views),
         cmocka_unit_test(test_export_batch_lazy_views),
         cmocka_unit_test(test_export_batch_with_given_views),
+        cmocka_unit_test(test_view_out_of_memory_leaves_span_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
