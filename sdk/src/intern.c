@@ -30,6 +30,7 @@ static size_t g_bytes_used;  /* written under g_lock */
 static unsigned g_key_count; /* written under g_lock */
 static _Atomic(const char *) g_slots[INTERN_SLOTS];
 static atomic_flag g_lock = ATOMIC_FLAG_INIT;
+static atomic_bool g_full; /* set once no more keys fit: misses then skip the shared try-lock */
 
 typedef otelc__intern_entry cache_entry;
 _Thread_local otelc__intern_entry otelc__intern_cache[OTELC__INTERN_CACHE_SLOTS];
@@ -53,7 +54,10 @@ static const char *find(const char *key, size_t n, uint32_t h) {
 static const char *insert_locked(const char *key, size_t n, uint32_t h) {
     const char *k = find(key, n, h); /* another thread may have added it */
     if (k) return k;
-    if (g_key_count >= INTERN_MAX_KEYS || g_bytes_used + n + 1 > INTERN_BYTES) return NULL;
+    if (g_key_count >= INTERN_MAX_KEYS || g_bytes_used + n + 1 > INTERN_BYTES) {
+        if (g_key_count >= INTERN_MAX_KEYS) atomic_store_explicit(&g_full, true, memory_order_relaxed);
+        return NULL;
+    }
     char *copy = g_bytes + g_bytes_used;
     memcpy(copy, key, n);
     copy[n] = '\0';
@@ -74,6 +78,7 @@ static const char *intern_slow(const char *key, cache_entry *e) {
     uint32_t h = hash_key(key, n);
     const char *k = find(key, n, h);
     if (!k) {
+        if (atomic_load_explicit(&g_full, memory_order_relaxed)) return NULL; /* copy */
         if (atomic_flag_test_and_set_explicit(&g_lock, memory_order_acquire)) return NULL; /* busy: copy */
         k = insert_locked(key, n, h);
         atomic_flag_clear_explicit(&g_lock, memory_order_release);
