@@ -38,3 +38,10 @@ file(RELATIVE_PATH OTELC_PC_PREFIX_REL ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${
 string(REGEX REPLACE "/$" "" OTELC_PC_PREFIX_REL "${OTELC_PC_PREFIX_REL}")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/otelc.pc.in ${CMAKE_CURRENT_BINARY_DIR}/otelc.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/otelc.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# contrib/thread_ctx has its own pkg-config file: `pkg-config --libs otelc-thread-ctx` adds the library
+# and, for static linking, the flag that exports the OTEP 4947 TLS symbol from the executable.
+if(TARGET otelc_thread_ctx)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/otelc-thread-ctx.pc.in ${CMAKE_CURRENT_BINARY_DIR}/otelc-thread-ctx.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/otelc-thread-ctx.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
