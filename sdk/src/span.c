@@ -269,6 +269,24 @@ static inline void rec_write_hdr(char *p, const char *key, uint8_t type, uint8_t
     memcpy(p + REC_ORD, &ord, 2);
 }
 
+/* The 8-byte value of a scalar record; a bool is stored as 0/1 and zero bytes, so records compare and
+ * copy deterministically. */
+static inline void rec_write_scalar(char *p, const otelc_value *v) {
+    if (v->type == OTELC_VALUE_BOOL) {
+        memset(p + REC_HDR, 0, 8);
+        p[REC_HDR] = (char)(v->u.b ? 1 : 0);
+    } else {
+        memcpy(p + REC_HDR, &v->u, 8);
+    }
+}
+
+/* An inline string record: header, the n bytes, a NUL (n < 0xFFFF, checked by the callers). */
+static inline void rec_write_str(char *p, const char *key, uint8_t flags, uint16_t ord, const char *src, size_t n) {
+    rec_write_hdr(p, key, OTELC_VALUE_STRING, flags, (uint16_t)n, ord);
+    memcpy(p + REC_HDR, src, n);
+    p[REC_HDR + n] = '\0';
+}
+
 /* Appends a record for key = v. Returns false (nothing appended) when out of room or memory. */
 static bool rec_append(sdk_span *s, const char *key, bool key_copied, const otelc_value *v, uint16_t ord) {
     uint8_t kf = key_copied ? REC_KEY_COPIED : 0;
@@ -279,12 +297,7 @@ static bool rec_append(sdk_span *s, const char *key, bool key_copied, const otel
         char *p = rec_alloc(s, REC_HDR + 8u);
         if (!p) return false;
         rec_write_hdr(p, key, (uint8_t)v->type, kf, 0, ord);
-        if (v->type == OTELC_VALUE_BOOL) {
-            memset(p + REC_HDR, 0, 8);
-            p[REC_HDR] = (char)(v->u.b ? 1 : 0);
-        } else {
-            memcpy(p + REC_HDR, &v->u, 8);
-        }
+        rec_write_scalar(p, v);
         return true;
     }
     case OTELC_VALUE_STRING: {
@@ -293,9 +306,7 @@ static bool rec_append(sdk_span *s, const char *key, bool key_copied, const otel
         if (n < 0xFFFFu && REC_HDR + n + 1u <= 512u) {
             char *p = rec_alloc(s, REC_HDR + n + 1u);
             if (!p) return false;
-            rec_write_hdr(p, key, OTELC_VALUE_STRING, kf, (uint16_t)n, ord);
-            memcpy(p + REC_HDR, v->u.s, n);
-            p[REC_HDR + n] = '\0';
+            rec_write_str(p, key, kf, ord, v->u.s, n);
             if (cut) otelc__count(OTELC_COUNTER_LIMIT_TRUNCATED, 1);
             return true;
         }
@@ -343,12 +354,7 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
             if ((r.flags & REC_DEAD) || !same_key(r.key, r.flags & REC_KEY_COPIED, k ? k : key, copied)) continue;
             if (is_scalar(r.type) && is_scalar(v->type) && !(r.flags & REC_INDIRECT)) {
                 p[REC_TYPE] = (char)v->type;
-                if (v->type == OTELC_VALUE_BOOL) {
-                    memset(p + REC_HDR, 0, 8);
-                    p[REC_HDR] = (char)(v->u.b ? 1 : 0);
-                } else {
-                    memcpy(p + REC_HDR, &v->u, 8);
-                }
+                rec_write_scalar(p, v);
                 return;
             }
             if (!rec_append(s, r.key, r.flags & REC_KEY_COPIED, v, r.ord)) {
@@ -371,20 +377,13 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         char *p = s->buf + s->used;
         if (is_scalar(v->type) && room >= REC_HDR + 8u) {
             rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
-            if (v->type == OTELC_VALUE_BOOL) {
-                memset(p + REC_HDR, 0, 8);
-                p[REC_HDR] = (char)(v->u.b ? 1 : 0);
-            } else {
-                memcpy(p + REC_HDR, &v->u, 8);
-            }
+            rec_write_scalar(p, v);
             s->used = (uint16_t)(s->used + REC_HDR + 8u);
             goto added;
         }
         if (v->type == OTELC_VALUE_STRING && v->len <= l->attribute_value_length && v->len < 512u &&
             room >= REC_HDR + v->len + 1u) {
-            rec_write_hdr(p, k, OTELC_VALUE_STRING, 0, (uint16_t)v->len, s->attr_count);
-            memcpy(p + REC_HDR, v->u.s, v->len);
-            p[REC_HDR + v->len] = '\0';
+            rec_write_str(p, k, 0, s->attr_count, v->u.s, v->len);
             s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
             goto added;
         }
