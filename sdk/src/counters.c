@@ -9,7 +9,6 @@ typedef otelc__thread_counters thread_counters;
 
 /* Read inline by otelc__count (internal.h); the rest of this file owns it. */
 _Thread_local thread_counters otelc__t_counters;
-#define t_counters otelc__t_counters
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static thread_counters *g_threads;
 static uint64_t g_retired[OTELC_COUNTER__COUNT]; /* totals of threads that have exited */
@@ -45,14 +44,14 @@ static void register_thread(thread_counters *tc) {
 }
 
 void otelc__count_first(otelc_counter_id id, uint64_t n) {
-    register_thread(&t_counters);
+    register_thread(&otelc__t_counters);
     otelc__count(id, n);
 }
 
 /* After fork() only the forking thread exists; the others' blocks are gone with them. */
 void otelc__counters_after_fork(void) {
     pthread_mutex_init(&g_lock, NULL);
-    thread_counters *self = &t_counters;
+    thread_counters *self = &otelc__t_counters;
     for (thread_counters *t = g_threads; t; t = t->next) {
         if (t == self) continue;
         for (int i = 0; i < OTELC_COUNTER__COUNT; i++)

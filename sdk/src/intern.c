@@ -23,7 +23,6 @@
 #define INTERN_SLOTS 2048u /* power of two, twice the key bound: short probe sequences */
 #define INTERN_BYTES (64u * 1024u)
 #define INTERN_MAX_LEN 128u
-#define CACHE_SLOTS 64u
 
 static _Alignas(64) char g_bytes[INTERN_BYTES];
 static size_t g_bytes_used;  /* written under g_lock */
@@ -32,9 +31,7 @@ static _Atomic(const char *) g_slots[INTERN_SLOTS];
 static atomic_flag g_lock = ATOMIC_FLAG_INIT;
 static atomic_bool g_full; /* set once no more keys fit: misses then skip the shared try-lock */
 
-typedef otelc__intern_entry cache_entry;
 _Thread_local otelc__intern_entry otelc__intern_cache[OTELC__INTERN_CACHE_SLOTS];
-_Static_assert(OTELC__INTERN_CACHE_SLOTS == CACHE_SLOTS, "cache size shared with internal.h");
 
 static uint32_t hash_key(const char *s, size_t n) {
     uint32_t h = 2166136261u; /* FNV-1a: keys are short */
@@ -72,7 +69,7 @@ static const char *insert_locked(const char *key, size_t n, uint32_t h) {
     }
 }
 
-static const char *intern_slow(const char *key, cache_entry *e) {
+const char *otelc__intern_key_slow(const char *key, otelc__intern_entry *e) {
     size_t n = strlen(key);
     if (n == 0 || n > INTERN_MAX_LEN) return NULL;
     uint32_t h = hash_key(key, n);
@@ -88,8 +85,6 @@ static const char *intern_slow(const char *key, cache_entry *e) {
     e->key = k;
     return k;
 }
-
-const char *otelc__intern_key_slow(const char *key, otelc__intern_entry *e) { return intern_slow(key, e); }
 
 /* Only the forking thread exists in the child; a thread that held the lock mid-insert is gone, and its
  * half-written key was never published (the slot store comes last), so the table is consistent. */
