@@ -5,6 +5,7 @@
  * from a fast PRNG) measured in the same process, so ratios stay meaningful on a noisy machine. */
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +66,22 @@ static uint64_t scaled(uint64_t n) {
 
 static uint64_t dropped_now(void) { return otelc_sdk_counter_get(OTELC_COUNTER_SPANS_DROPPED_QUEUE); }
 
+/* CPU time (user + system) of the whole process and of the calling thread, in ns; -1 where the system
+ * cannot say (RUSAGE_THREAD is Linux's). */
+typedef struct cpu_times {
+    double process, thread;
+} cpu_times;
+static double tv_ns(struct timeval tv) { return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3; }
+static cpu_times cpu_now(void) {
+    cpu_times c = {-1, -1};
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) c.process = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+#ifdef RUSAGE_THREAD
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) c.thread = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+#endif
+    return c;
+}
+
 /* ---- results and output ------------------------------------------------------------------------- */
 
 typedef enum unit { UNIT_NS, UNIT_SPANS_PER_S, UNIT_B_PER_SPAN } unit;
@@ -72,7 +89,7 @@ static const char *unit_name(unit u) {
     return u == UNIT_NS ? "ns" : u == UNIT_SPANS_PER_S ? "spans/s" : "B/span";
 }
 
-#define MAX_RESULTS 16
+#define MAX_RESULTS 24
 typedef struct result {
     const char *name;
     bool available;
@@ -284,13 +301,24 @@ static double spans_once(otelc_tracer *t, uint64_t iters) {
     return (double)(mono_ns() - t0) / (double)iters;
 }
 
-/* Warm-up, then reps x per_rep spans; returns the median ns/span and the queue drops while timed. */
-static double time_spans(otelc_tracer *t, uint64_t per_rep, long long *dropped) {
+/* Warm-up, then reps x per_rep spans; returns the median ns/span and the queue drops while timed, and
+ * (when other_cpu_ns is given) the CPU time per span of the process's other threads meanwhile (-1 if
+ * unknown): with the batch processor, its worker. */
+static double time_spans(otelc_tracer *t, uint64_t per_rep, long long *dropped, double *other_cpu_ns) {
     double v[64];
     spans_once(t, per_rep / 4 ? per_rep / 4 : 1);
     uint64_t d0 = dropped_now();
+    cpu_times c0 = cpu_now();
     for (int r = 0; r < g_cfg.reps; r++) v[r] = spans_once(t, per_rep);
+    cpu_times c1 = cpu_now();
     if (dropped) *dropped = (long long)(dropped_now() - d0);
+    if (other_cpu_ns) {
+        *other_cpu_ns = -1;
+        if (c0.process >= 0 && c0.thread >= 0) {
+            double other = (c1.process - c0.process) - (c1.thread - c0.thread);
+            *other_cpu_ns = (other > 0 ? other : 0) / ((double)per_rep * g_cfg.reps);
+        }
+    }
     return median(v, g_cfg.reps);
 }
 
@@ -302,16 +330,26 @@ static void bench_span(const char *name, otelc_sampler *sampler, proc_kind k, ui
     otelc_tracer_provider *p = default_provider(sampler, k);
     long long dropped = 0;
     uint64_t per_rep = total / (uint64_t)g_cfg.reps;
-    double ns = time_spans(bench_tracer(), per_rep ? per_rep : 1, &dropped);
+    double other_cpu = -1;
+    double ns = time_spans(bench_tracer(), per_rep ? per_rep : 1, &dropped, &other_cpu);
     teardown(p);
     emit(name, ns, UNIT_NS, dropped, NULL);
+    /* What the batch worker costs besides the producer: on 2 CPUs it bounds the 2-thread figure. */
+    if (k == PROC_BATCH && !strcmp(name, "span_sampled_attrs4_batch")) {
+        if (other_cpu >= 0)
+            emit("batch_worker_cpu", other_cpu, UNIT_NS, -1,
+                 "CPU time per span of the threads other than the producer (the batch worker) during "
+                 "span_sampled_attrs4_batch, from getrusage");
+        else
+            emit_unavailable("batch_worker_cpu", "no per-thread CPU time on this system");
+    }
 }
 
 static void bench_api_noop(void) {
     if (!wanted("api_noop")) return;
     otelc_set_tracer_provider(NULL);
     uint64_t per_rep = scaled(5000000);
-    double ns = time_spans(bench_tracer(), per_rep, NULL);
+    double ns = time_spans(bench_tracer(), per_rep, NULL, NULL);
     emit("api_noop", ns, UNIT_NS, -1, NULL);
 }
 
@@ -352,20 +390,52 @@ static double two_threads_once(otelc_tracer *t, uint64_t per_thread) {
     return (double)(2 * per_thread) * 1e9 / (double)el;
 }
 
-static void bench_two_threads(void) {
-    const char *name = "span_sampled_attrs4_batch_2threads";
-    if (!wanted(name)) return;
-    otelc_tracer_provider *p = default_provider(otelc_sampler_always_on(), PROC_BATCH);
-    otelc_tracer *t = bench_tracer();
-    uint64_t per_thread = g_cfg.spans / (uint64_t)g_cfg.reps / 2;
-    if (!per_thread) per_thread = 1;
+/* Warm-up, then reps runs of 2 threads x per_thread spans; the median total spans/s. */
+static double time_two_threads(otelc_tracer *t, uint64_t per_thread, long long *dropped) {
     double v[64];
     two_threads_once(t, per_thread / 4 ? per_thread / 4 : 1);
     uint64_t d0 = dropped_now();
     for (int r = 0; r < g_cfg.reps; r++) v[r] = two_threads_once(t, per_thread);
-    long long dropped = (long long)(dropped_now() - d0);
+    if (dropped) *dropped = (long long)(dropped_now() - d0);
+    return median(v, g_cfg.reps);
+}
+
+static void bench_two_threads(void) {
+    const char *name = "span_sampled_attrs4_batch_2threads";
+    if (!wanted(name)) return;
+    otelc_tracer_provider *p = default_provider(otelc_sampler_always_on(), PROC_BATCH);
+    uint64_t per_thread = g_cfg.spans / (uint64_t)g_cfg.reps / 2;
+    long long dropped = 0;
+    double v = time_two_threads(bench_tracer(), per_thread ? per_thread : 1, &dropped);
     teardown(p);
-    emit(name, median(v, g_cfg.reps), UNIT_SPANS_PER_S, dropped, NULL);
+    emit(name, v, UNIT_SPANS_PER_S, dropped, NULL);
+}
+
+/* The machine's own 2-thread scaling: the same spans with a processor that keeps nothing (no queue, no
+ * worker; each span is freed on the thread that ends it), on 1 thread and on 2. Their ratio is the most
+ * any processor could reach here; on a VM whose two vCPUs are not equally fast it is well below 2. */
+static void keep_nothing(void *self, otelc_span *span, const otelc_span_data *data) {
+    (void)self;
+    (void)span;
+    (void)data;
+}
+static const otelc_processor_ops keep_nothing_ops = {.on_end = keep_nothing};
+
+static void bench_noproc(void) {
+    const char *one = "span_sampled_attrs4_noproc", *two = "span_sampled_attrs4_noproc_2threads";
+    if (!wanted(one) && !wanted(two)) return;
+    otelc_processor *proc = otelc_processor_create(&keep_nothing_ops, NULL);
+    if (!proc) {
+        emit_unavailable(one, "processor create failed");
+        return;
+    }
+    otelc_tracer_provider *p = make_provider(otelc_sampler_always_on(), proc);
+    uint64_t per_rep = g_cfg.spans / (uint64_t)g_cfg.reps;
+    double ns = time_spans(bench_tracer(), per_rep ? per_rep : 1, NULL, NULL);
+    emit(one, ns, UNIT_NS, -1, "the span workload with a processor that keeps nothing: reference for the next line");
+    double v = time_two_threads(bench_tracer(), per_rep / 2 ? per_rep / 2 : 1, NULL);
+    teardown(p);
+    emit(two, v, UNIT_SPANS_PER_S, -1, "the same on 2 threads: this machine's ceiling for 2-thread scaling");
 }
 
 /* ---- scope switches ----------------------------------------------------------------------------- */
@@ -614,6 +684,14 @@ static void print_summary(void) {
         summary_line(r->name, ">= 1.8x single-thread, 0 dropped",
                      single > 0 && r->value >= 1.8 * single && r->dropped == 0, single > 0, fig);
         fprintf(stderr, "  %-36s dropped %lld\n", "", r->dropped);
+        const result *n1 = find_result("span_sampled_attrs4_noproc"), *n2 = find_result("span_sampled_attrs4_noproc_2threads");
+        if (n1 && n2 && n1->value > 0)
+            fprintf(stderr, "  %-36s this machine's ceiling: %.2fx (the spans with no processor at all, 2 threads vs 1)\n",
+                    "", n2->value / (1e9 / n1->value));
+        const result *w = find_result("batch_worker_cpu");
+        if (w && one && one->value > 0)
+            fprintf(stderr, "  %-36s batch worker CPU %.1f ns/span (%.0f%% of the producer's %.1f ns)\n", "", w->value,
+                    100.0 * w->value / one->value, one->value);
     }
     const result *s0 = find_result("scope_switch"), *s1 = find_result("scope_switch_thread_ctx");
     if (s0) {
@@ -678,6 +756,7 @@ int main(int argc, char **argv) {
     bench_span("span_unsampled", otelc_sampler_always_off(), PROC_BATCH, scaled(5000000));
     bench_api_noop();
     bench_two_threads();
+    bench_noproc();
     bench_scopes();
     bench_otlp_encode();
     bench_span_memory();
