@@ -40,10 +40,9 @@ static void seed(rng *r) {
     r->generation = atomic_load_explicit(&g_generation, memory_order_relaxed);
 }
 
-static inline uint64_t next(void) {
-    rng *r = &t_rng;
-    if (__builtin_expect(r->generation != atomic_load_explicit(&g_generation, memory_order_relaxed), 0)) seed(r);
-    uint64_t *s = r->s;
+/* One xoshiro256** step on a state held in locals (s[0..3]), so that several draws cost one load and one
+ * store of the thread's state. */
+static inline uint64_t step(uint64_t s[4]) {
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -55,31 +54,45 @@ static inline uint64_t next(void) {
     return result;
 }
 
+/* The calling thread's generator, seeded (again after fork) when needed. */
+static inline rng *thread_rng(void) {
+    rng *r = &t_rng;
+    if (__builtin_expect(r->generation != atomic_load_explicit(&g_generation, memory_order_relaxed), 0)) seed(r);
+    return r;
+}
+
+static inline uint64_t next(void) { return step(thread_rng()->s); }
+
 uint64_t otelc__random_u64(void) { return next(); }
 
-static inline void fill_trace_id(uint8_t out[16]) {
+/* Ids are never all zero (invalid in W3C trace context): draw again in that case. */
+static inline void fill_trace_id(uint64_t s[4], uint8_t out[16]) {
     uint64_t a, b;
     do {
-        a = next();
-        b = next();
+        a = step(s);
+        b = step(s);
     } while (!(a | b));
     memcpy(out, &a, 8);
     memcpy(out + 8, &b, 8);
 }
 
-static inline void fill_span_id(uint8_t out[8]) {
+static inline void fill_span_id(uint64_t s[4], uint8_t out[8]) {
     uint64_t a;
-    do a = next(); while (!a);
+    do a = step(s); while (!a);
     memcpy(out, &a, 8);
 }
 
-void otelc__random_trace_id(uint8_t out[16]) { fill_trace_id(out); }
-void otelc__random_span_id(uint8_t out[8]) { fill_span_id(out); }
+void otelc__random_trace_id(uint8_t out[16]) { fill_trace_id(thread_rng()->s, out); }
+void otelc__random_span_id(uint8_t out[8]) { fill_span_id(thread_rng()->s, out); }
 
-/* Both ids of a root span in one call (one call and thread-local lookup fewer on the hot path). */
+/* Both ids of a root span in one call: one thread-local lookup, and the state stays in registers for
+ * the three draws. */
 void otelc__random_ids(uint8_t trace_id[16], uint8_t span_id[8]) {
-    fill_trace_id(trace_id);
-    fill_span_id(span_id);
+    rng *r = thread_rng();
+    uint64_t s[4] = {r->s[0], r->s[1], r->s[2], r->s[3]};
+    fill_trace_id(s, trace_id);
+    fill_span_id(s, span_id);
+    memcpy(r->s, s, sizeof s);
 }
 
 void otelc__ids_after_fork(void) { atomic_fetch_add_explicit(&g_generation, 1, memory_order_relaxed); }
