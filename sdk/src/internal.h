@@ -65,7 +65,7 @@ typedef struct sdk_provider sdk_provider;
  * in a separately allocated extension. Processors and exporters get an otelc_span_data view built from
  * it when they need one (otelc__span_view, span_batch.c). */
 #define SPAN_BYTES 248u              /* with malloc's 8-byte chunk header: one 256-byte chunk */
-#define SPAN_BUF 122u                /* SPAN_BYTES minus the header below (checked in span.c) */
+#define SPAN_BUF 121u                /* SPAN_BYTES minus the header below (checked in span.c) */
 #define SPAN_ARENA_MAX (1u << 20)    /* bound on the copied data of one span beyond the inline buffer */
 
 typedef struct park_owner park_owner;
@@ -87,6 +87,7 @@ typedef struct sdk_span {
     uint16_t key_filter; /* a bit per interned key set on this span (0xFFFF once a key was copied) */
     uint16_t used;       /* bytes of attribute records at the start of buf */
     uint8_t has_parent, parent_is_remote, kind, status_code;
+    uint8_t buf_end; /* records may use buf[used, buf_end): the name's offset in buf, or SPAN_BUF */
     char buf[SPAN_BUF];
 } sdk_span;
 
@@ -132,12 +133,20 @@ typedef struct otelc__intern_entry {
 /* Per-thread cache of recent (caller pointer -> interned key) pairs, probed inline below. */
 OTELC_HIDDEN extern _Thread_local otelc__intern_entry otelc__intern_cache[OTELC__INTERN_CACHE_SLOTS];
 OTELC_HIDDEN const char *otelc__intern_key_slow(const char *key, otelc__intern_entry *e);
-static inline const char *otelc__intern_key(const char *key) {
+static inline otelc__intern_entry *otelc__intern_slot(const char *key) {
     uintptr_t a = (uintptr_t)key;
-    otelc__intern_entry *e = &otelc__intern_cache[((a >> 3) ^ (a >> 9)) & (OTELC__INTERN_CACHE_SLOTS - 1)];
+    return &otelc__intern_cache[((a >> 3) ^ (a >> 9)) & (OTELC__INTERN_CACHE_SLOTS - 1)];
+}
+/* The interned key when this thread's cache knows key, else NULL (the caller then takes its general
+ * path, which calls otelc__intern_key). */
+static inline const char *otelc__intern_key_cached(const char *key) {
+    otelc__intern_entry *e = otelc__intern_slot(key);
     /* The caller's buffer may have been reused for another key: compare the text, not just the pointer. */
-    if (__builtin_expect(e->src == key, 1) && strcmp(e->key, key) == 0) return e->key;
-    return otelc__intern_key_slow(key, e);
+    return e->src == key && strcmp(e->key, key) == 0 ? e->key : NULL;
+}
+static inline const char *otelc__intern_key(const char *key) {
+    const char *k = otelc__intern_key_cached(key);
+    return __builtin_expect(k != NULL, 1) ? k : otelc__intern_key_slow(key, otelc__intern_slot(key));
 }
 /* In the child of fork(): releases the insert lock a vanished thread may have held. */
 OTELC_HIDDEN void otelc__intern_after_fork(void);

@@ -232,13 +232,7 @@ static char *rec_next(rec_iter *it, rec *r) {
 }
 
 /* Free bytes of buf: records grow from the start, the name sits at the end. */
-static inline size_t buf_room(const sdk_span *s) {
-    /* Integer comparison: the name may live in another allocation (relational operators between
-     * pointers into different objects are undefined). */
-    uintptr_t n = (uintptr_t)s->name, b = (uintptr_t)s->buf;
-    size_t limit = (n >= b && n < b + SPAN_BUF) ? (size_t)(n - b) : SPAN_BUF;
-    return limit - s->used;
-}
+static inline size_t buf_room(const sdk_span *s) { return (size_t)s->buf_end - s->used; }
 
 static char *rec_alloc(sdk_span *s, size_t size) {
     if (__builtin_expect(size <= buf_room(s), 1)) {
@@ -285,7 +279,8 @@ static inline void rec_write_scalar(char *p, const otelc_value *v) {
 __attribute__((noinline)) static void copy_bytes(char *d, const char *src, size_t n) { memcpy(d, src, n); }
 
 /* An inline string record: header, the n bytes, a NUL (n < 0xFFFF, checked by the callers). */
-static inline void rec_write_str(char *p, const char *key, uint8_t flags, uint16_t ord, const char *src, size_t n) {
+__attribute__((always_inline)) static inline void rec_write_str(char *p, const char *key, uint8_t flags, uint16_t ord,
+                                                                const char *src, size_t n) {
     rec_write_hdr(p, key, OTELC_VALUE_STRING, flags, (uint16_t)n, ord);
     char *d = p + REC_HDR;
     /* Most values are short: two overlapping word moves, never past either end. (Left to itself, GCC
@@ -352,10 +347,8 @@ static bool is_scalar(int type) {
     return type == OTELC_VALUE_BOOL || type == OTELC_VALUE_INT || type == OTELC_VALUE_DOUBLE;
 }
 
-static inline uint16_t key_bit(const char *interned) {
-    uintptr_t a = (uintptr_t)interned;
-    return (uint16_t)(1u << (((a >> 3) ^ (a >> 8)) & 15u));
-}
+/* Interned keys are packed byte by byte in one table, so their addresses' low bits spread them. */
+static inline uint16_t key_bit(const char *interned) { return (uint16_t)(1u << ((uintptr_t)interned & 15u)); }
 
 static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     if (!valid_input(key, v)) {
@@ -472,8 +465,38 @@ static void list_copy(sdk_span *s, const otelc_attr *src, size_t n, uint32_t lim
 
 /* ---- span ops ---- */
 
+/* The common case without the general path's checks: a key the intern cache answers, new to this span
+ * (its filter bit is clear), room under the count limit, and a scalar or a short string that fits in
+ * buf untruncated. Anything else (bad input included) goes to span_put_attr. */
 static void op_set_attribute(otelc_span *base, const char *key, const otelc_value *v) {
-    span_put_attr((sdk_span *)base, key, v);
+    sdk_span *s = (sdk_span *)base;
+    const char *k;
+    if (__builtin_expect(key && *key && v && (k = otelc__intern_key_cached(key)), 1)) {
+        uint16_t bit = key_bit(k);
+        const otelc_span_limits *l = limits_of(s);
+        if (!(s->key_filter & bit) && s->attr_count < l->attribute_count && s->attr_count < 0xFFFFu) {
+            size_t room = buf_room(s);
+            char *p = s->buf + s->used;
+            if (is_scalar(v->type)) {
+                if (room >= REC_HDR + 8u) {
+                    rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
+                    rec_write_scalar(p, v);
+                    s->used = (uint16_t)(s->used + REC_HDR + 8u);
+                    s->attr_count++;
+                    s->key_filter |= bit;
+                    return;
+                }
+            } else if (v->type == OTELC_VALUE_STRING && v->u.s && v->len <= l->attribute_value_length &&
+                       v->len < 512u && room >= REC_HDR + v->len + 1u) {
+                rec_write_str(p, k, 0, s->attr_count, v->u.s, v->len);
+                s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
+                s->attr_count++;
+                s->key_filter |= bit;
+                return;
+            }
+        }
+    }
+    span_put_attr(s, key, v);
 }
 
 static void drop_event(span_ext *x) {
@@ -580,10 +603,14 @@ static void set_name(sdk_span *s, const char *name) {
         memmove(d, name, n);
         d[n] = '\0';
         s->name = d;
+        s->buf_end = (uint8_t)(SPAN_BUF - (n + 1));
         return;
     }
     char *d = arena_strndup(s, name, n);
-    if (d) s->name = d;
+    if (d) {
+        s->name = d;
+        s->buf_end = SPAN_BUF; /* the bytes of a name that was in buf are free again */
+    }
 }
 
 static void op_update_name(otelc_span *base, const char *name) { set_name((sdk_span *)base, name); }
@@ -806,6 +833,7 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     s->owner = otelc__pool_owner();
     s->tracer = tracer;
     s->name = NULL;
+    s->buf_end = SPAN_BUF;
     s->ext = NULL;
     s->attr_count = 0;
     s->dropped_attrs = 0;

@@ -200,6 +200,51 @@ static void test_names(void **state) {
     capture_release(&g_cap);
 }
 
+/* Names of every length from 0 to 130 (the inline buffer is about 120 bytes), each rename followed by a
+ * short attribute: a name placed in the buffer never overwrites records, records never overwrite the
+ * name, and the buffer space of a name moved out is used again. */
+static void test_name_and_records_share_buf(void **state) {
+    (void)state;
+    char name[160], key[16], val[16];
+    for (int first = 0; first < 131; first += 13) {
+        memset(name, 'a', (size_t)first);
+        name[first] = '\0';
+        otelc_span *s = otelc_tracer_start_span(g_t, name, NULL);
+        int n = 0;
+        for (int len = 0; len <= 130; len += 7, n++) {
+            memset(name, (char)('b' + n % 20), (size_t)len);
+            name[len] = '\0';
+            otelc_span_update_name(s, name);
+            snprintf(key, sizeof key, "k%02d", n);
+            snprintf(val, sizeof val, "v%d", n * 7);
+            if (n % 2) otelc_span_set_attr_str(s, key, val);
+            else otelc_span_set_attr_int(s, key, n * 7);
+            /* Every second step checks the name survives the record just added. */
+            if (n % 2 == 0) {
+                otelc_span_data *v = otelc_span_data_view(s);
+                assert_non_null(v);
+                assert_string_equal(v->name, name);
+                otelc_span_data_free(v);
+            }
+        }
+        otelc_span_end(s, 0);
+        const otelc_span_data *d = capture_last(&g_cap);
+        assert_string_equal(d->name, name);
+        assert_int_equal(d->attribute_count, n);
+        for (int i = 0; i < n; i++) {
+            snprintf(key, sizeof key, "k%02d", i);
+            assert_string_equal(d->attributes[i].key, key);
+            if (i % 2) {
+                snprintf(val, sizeof val, "v%d", i * 7);
+                assert_string_equal(d->attributes[i].value.u.s, val);
+            } else {
+                assert_int_equal(d->attributes[i].value.u.i, i * 7);
+            }
+        }
+        capture_release(&g_cap);
+    }
+}
+
 static void test_view_of_non_sdk_span(void **state) {
     (void)state;
     assert_null(otelc_span_data_view(NULL));
@@ -424,6 +469,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reused_key_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intern_table_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_and_records_share_buf, setup, teardown),
         cmocka_unit_test(test_view_of_non_sdk_span),
         cmocka_unit_test(test_batch_views),
         cmocka_unit_test(test_export_batch_lazy_views),
