@@ -37,6 +37,7 @@
  * Fork: in the child the queue is emptied without exporting (those spans belong to the parent), the
  * locks are re-created and a new worker starts with the first span the child ends. */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ typedef struct batch {
     lane *lanes; /* nlanes, 64-byte aligned inside lanes_mem */
     void *lanes_mem;
     unsigned nlanes;
+    unsigned lane_mask; /* nlanes - 1 when nlanes is a power of two, else UINT_MAX */
     size_t high_water; /* producers in NAPPING signal past this many queued spans */
     uint64_t yield_ns;
     _Alignas(64) atomic_int wstate;
@@ -212,7 +214,8 @@ static inline unsigned my_lane(batch *b) {
         if (t == 0) t = atomic_fetch_add_explicit(&g_lane_ticket, 1, memory_order_relaxed) + 1;
         t_lane_ticket = t;
     }
-    return b->nlanes == 1 ? 0 : (t - 1) % b->nlanes;
+    /* No division per span when the lane count is a power of two (1, 2, 4, 8: the usual CPU counts). */
+    return b->lane_mask != UINT_MAX ? (t - 1) & b->lane_mask : (t - 1) % b->nlanes;
 }
 
 /* ---- shared state lifetime ---- */
@@ -695,6 +698,7 @@ static bool lanes_create(batch *b, uint32_t queue, uint32_t want) {
     if (!b->lanes_mem) return false;
     b->lanes = (lane *)(((uintptr_t)b->lanes_mem + 63) & ~(uintptr_t)63);
     b->nlanes = n;
+    b->lane_mask = (n & (n - 1)) == 0 ? n - 1 : UINT_MAX;
     for (unsigned i = 0; i < n; i++) {
         lane *l = &b->lanes[i];
         l->cap = queue / n + (i < queue % n ? 1 : 0);
