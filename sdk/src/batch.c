@@ -57,6 +57,7 @@
 #define NAP_MIN_NS 10000ull    /* shortest nap: below this the worker would mostly pay for waking */
 #define NAP_MAX_NS 5000000ull  /* a batch arriving slower than this: sleep until signalled (IDLE) */
 #define YIELD_MAX_US 1000000u
+#define START_RETRY_NS 1000000000ull /* a worker that could not start is tried again after this long */
 
 /* Worker states, read by producers to decide whether to signal and whether a full queue is worth a yield. */
 enum {
@@ -105,6 +106,8 @@ typedef struct batch {
     bool worker_started;
     uint64_t flush_requested, flush_completed;
     unsigned fork_generation;
+    _Atomic uint64_t next_start_ns; /* CLOCK_MONOTONIC time of the next start attempt; UINT64_MAX: none due */
+    bool start_failed;              /* the last start failed (logged once until one succeeds) */
     unsigned next_pop_lane; /* worker: lane the next batch starts from (fairness) */
     pthread_t thread;
     otelc_span **scratch;
@@ -414,6 +417,24 @@ static bool start_worker_locked(batch *b) {
     return true;
 }
 
+/* Called with b->lock held: starts the worker unless stopping or running. When the thread cannot be
+ * created (in a fork child under a thread limit, say) the spans stay queued, up to the queue's bound, and
+ * the next span end after START_RETRY_NS tries again; the failure is logged once until a start works. */
+static void start_worker_or_retry_later(batch *b) {
+    if (b->stop || b->worker_started) return;
+    if (start_worker_locked(b)) {
+        atomic_store(&b->next_start_ns, UINT64_MAX);
+        if (b->start_failed) otelc_log(OTELC_LOG_INFO, "batch processor: export thread started");
+        b->start_failed = false;
+        return;
+    }
+    atomic_store(&b->next_start_ns, mono_ns() + START_RETRY_NS);
+    if (!b->start_failed)
+        otelc_log(OTELC_LOG_WARN, "batch processor: cannot start the export thread; spans stay queued (dropped "
+                                  "once the queue is full) and the start is retried every second");
+    b->start_failed = true;
+}
+
 /* ---- processor ops ---- */
 
 /* Wakes a worker seen sleeping in state `seen`; only the producer that flips the state signals (until
@@ -465,7 +486,7 @@ static void batch_enqueue(batch *b, otelc_span *span) {
     if (__builtin_expect(b->fork_generation != atomic_load_explicit(&g_fork_generation, memory_order_relaxed), 0)) {
         pthread_mutex_lock(&b->lock);
         b->fork_generation = atomic_load(&g_fork_generation);
-        start_worker_locked(b);
+        start_worker_or_retry_later(b);
         pthread_mutex_unlock(&b->lock);
     }
     park_owner *owner = ((sdk_span *)span)->owner;
@@ -490,6 +511,11 @@ static void batch_enqueue(batch *b, otelc_span *span) {
         /* The worker wakes by itself when a batch should be ready; wake it early only when spans come
          * faster than it estimated and the queue is filling up. */
         if (queued_producer(b) >= b->high_water) wake_worker(b, st);
+    } else if (st == W_EXITED && atomic_load_explicit(&b->next_start_ns, memory_order_relaxed) != UINT64_MAX &&
+               mono_ns() >= atomic_load_explicit(&b->next_start_ns, memory_order_relaxed)) {
+        pthread_mutex_lock(&b->lock);
+        if (mono_ns() >= atomic_load(&b->next_start_ns)) start_worker_or_retry_later(b);
+        pthread_mutex_unlock(&b->lock);
     }
 }
 
@@ -521,9 +547,13 @@ static otelc_status batch_flush(void *self, uint32_t timeout_ms) {
     struct timespec deadline;
     deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&b->lock);
+    start_worker_or_retry_later(b); /* a flush does not wait for the retry interval */
     if (!b->worker_started || b->worker_exited) {
+        /* No worker (stopped, or it cannot start): nothing can be exported, so only an empty queue is
+         * flushed. */
+        bool empty = queued_producer(b) == 0;
         pthread_mutex_unlock(&b->lock);
-        return OTELC_OK;
+        return empty ? OTELC_OK : OTELC_ERR_INTERNAL;
     }
     uint64_t target = ++b->flush_requested;
     pthread_cond_signal(&b->wake);
@@ -547,6 +577,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
 
     pthread_mutex_lock(&b->lock);
     b->stop = true;
+    atomic_store(&b->next_start_ns, UINT64_MAX);
     pthread_cond_signal(&b->wake);
     bool ok = !b->worker_started || wait_until(b, &deadline, exited, 0);
     if (!ok) atomic_store(&b->abandoned, true);
@@ -757,6 +788,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     pthread_mutex_init(&b->lock, NULL);
     init_conds(b);
     b->fork_generation = atomic_load(&g_fork_generation);
+    atomic_init(&b->next_start_ns, UINT64_MAX);
 
     pthread_mutex_lock(&b->lock);
     bool started = start_worker_locked(b);
