@@ -671,11 +671,12 @@ static void after_fork_child(void) {
         lanes_reset_after_fork(b);
     }
     atomic_fetch_add(&g_fork_generation, 1);
+    otelc__fork_hooks_child(); /* exporters' and processors' own resets (otelc/sdk/fork.h) */
 }
 
 static void install_hooks(void) {
     atexit(at_exit_flush);
-    pthread_atfork(NULL, NULL, after_fork_child);
+    pthread_atfork(otelc__fork_hooks_prepare, otelc__fork_hooks_parent, after_fork_child);
 }
 
 void otelc__fork_init(void) { pthread_once(&g_hooks_once, install_hooks); }

@@ -201,5 +201,9 @@ OTELC_HIDDEN otelc_sampler *otelc__sampler_from_env(void);
 
 /* Fork handling (fork.c): modules register what to redo in the child. */
 OTELC_HIDDEN void otelc__fork_init(void);
+/* fork_hooks.c: the registry's side of the atfork handlers installed by otelc__fork_init. */
+OTELC_HIDDEN void otelc__fork_hooks_prepare(void);
+OTELC_HIDDEN void otelc__fork_hooks_parent(void);
+OTELC_HIDDEN void otelc__fork_hooks_child(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "otelc/sdk/fork.h"
 #include "otelc/sdk/processor.h"
 
 struct otelc_processor {
@@ -85,7 +86,16 @@ void otelc_processor_destroy(otelc_processor *p) {
 typedef struct simple_processor {
     otelc_exporter *exporter;
     pthread_mutex_t lock; /* exporters are never called concurrently */
+    otelc_fork_hook *fork_hook;
 } simple_processor;
+
+/* In a fork child: the lock may have been held by a parent thread inside an export (the exporter's
+ * own hook deals with the exporter's state). */
+static void simple_after_fork(void *self) {
+    simple_processor *sp = self;
+    if (pthread_mutex_trylock(&sp->lock) == 0) pthread_mutex_unlock(&sp->lock);
+    else pthread_mutex_init(&sp->lock, NULL);
+}
 
 static void simple_on_end(void *self, otelc_span *span, const otelc_span_data *data) {
     (void)span;
@@ -115,6 +125,7 @@ static otelc_status simple_shutdown(void *self, uint32_t timeout_ms) {
 
 static void simple_destroy(void *self) {
     simple_processor *sp = self;
+    otelc_fork_hook_remove(sp->fork_hook);
     otelc_exporter_destroy(sp->exporter);
     pthread_mutex_destroy(&sp->lock);
     otelc_free(sp);
@@ -131,6 +142,8 @@ otelc_processor *otelc_simple_processor_create(otelc_exporter *exporter) {
     }
     sp->exporter = exporter;
     pthread_mutex_init(&sp->lock, NULL);
+    /* Without the hook (out of memory) a fork during an export could leave the child's lock held. */
+    sp->fork_hook = otelc_fork_hook_add(simple_after_fork, sp);
     return otelc_processor_create(&simple_ops, sp);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,6 +179,40 @@ static void roundtrip(otelc_otlp_protocol proto, otelc_otlp_compression comp) {
     check_fixture(h.reqs[1], &f);
     assert_string_equal(h.content_type[0], proto == OTELC_OTLP_HTTP_JSON ? "application/json" : "application/x-protobuf");
     if (comp == OTELC_OTLP_COMPRESSION_GZIP) assert_non_null(strcasestr(h.headers[0], "Content-Encoding: gzip"));
+    otelc_exporter_destroy(e);
+    fixture_free(&f);
+    harness_stop(&h);
+}
+
+/* After fork() the child exports on a connection of its own: the kept-alive one belongs to the parent
+ * (writing to it from two processes would interleave their requests), and the parent's still works. */
+static void test_fork_child_opens_own_connection(void **state) {
+    (void)state;
+    harness h;
+    harness_start(&h, NULL);
+    fixture f;
+    fixture_init(&f);
+    otelc_exporter *e = make_exporter(h.url, OTELC_OTLP_HTTP_PROTOBUF, OTELC_OTLP_COMPRESSION_NONE, 5000, NULL);
+    assert_int_equal(otelc_exporter_export(e, f.ptrs, 3), OTELC_EXPORT_SUCCESS);
+    assert_int_equal(rcv_server_connections(h.server), 1);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20); /* a hang fails the test instead of stalling it */
+        int ok = otelc_exporter_export(e, f.ptrs, 3) == OTELC_EXPORT_SUCCESS &&
+                 otelc_exporter_export(e, f.ptrs, 3) == OTELC_EXPORT_SUCCESS;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(otelc_exporter_export(e, f.ptrs, 3), OTELC_EXPORT_SUCCESS);
+    assert_int_equal(harness_count(&h), 4);
+    /* The parent's connection plus one for the child (kept alive across its two exports). */
+    assert_int_equal(rcv_server_connections(h.server), 2);
+    for (int i = 0; i < 4; i++) check_fixture(h.reqs[i], &f);
     otelc_exporter_destroy(e);
     fixture_free(&f);
     harness_stop(&h);
@@ -431,6 +466,7 @@ static void test_receiver_rejects_bad_request(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_protobuf),
+        cmocka_unit_test(test_fork_child_opens_own_connection),
         cmocka_unit_test(test_roundtrip_gzip),
         cmocka_unit_test(test_roundtrip_json),
         cmocka_unit_test(test_roundtrip_json_gzip),

@@ -15,6 +15,7 @@
 
 #include "otelc/exporters/console.h"
 #include "otelc/log.h"
+#include "otelc/sdk/fork.h"
 
 typedef struct out {
     char *buf;
@@ -158,7 +159,22 @@ typedef struct console {
     pthread_mutex_t lock;
     char *line;
     size_t cap;
+    otelc_fork_hook *fork_hook;
 } console;
+
+/* In a fork child: a parent thread may have held the lock in the middle of an export (a write to a
+ * slow pipe, say); the child's exports would wait on it for ever. (glibc resets the FILE's own lock.)
+ * Then the line buffer may be mid-realloc too: start a new one (the old one is left to the parent). */
+static void console_after_fork(void *self) {
+    console *c = self;
+    if (pthread_mutex_trylock(&c->lock) == 0) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    c->line = NULL;
+    c->cap = 0;
+}
 
 static otelc_export_result console_export(void *self, const otelc_span_data *const *spans, size_t n) {
     console *c = self;
@@ -191,6 +207,7 @@ static otelc_status console_flush(void *self, uint32_t timeout_ms) {
 
 static void console_destroy(void *self) {
     console *c = self;
+    otelc_fork_hook_remove(c->fork_hook);
     pthread_mutex_destroy(&c->lock);
     otelc_free(c->line);
     otelc_free(c);
@@ -206,5 +223,6 @@ otelc_exporter *otelc_console_exporter_create(FILE *f) {
     c->line = otelc_malloc(c->cap);
     if (!c->line) { otelc_free(c); return NULL; }
     pthread_mutex_init(&c->lock, NULL);
+    c->fork_hook = otelc_fork_hook_add(console_after_fork, c);
     return otelc_exporter_create(&console_ops, c);
 }

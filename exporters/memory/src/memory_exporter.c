@@ -4,6 +4,7 @@
 
 #include "otelc/exporters/memory.h"
 #include "otelc/log.h"
+#include "otelc/sdk/fork.h"
 #include "span_copy.h"
 
 typedef struct stored_resource {
@@ -18,13 +19,31 @@ struct otelc_memory_store {
     size_t dropped;
     stored_resource *resources; /* one copy per distinct provider resource seen */
     size_t resource_count;
+    otelc_fork_hook *fork_hook;
 };
+
+/* In a fork child: when a parent thread held the lock, the store may be half-updated; the child starts
+ * with an empty store (what the parent had is left to the parent) and a new lock. */
+static void store_after_fork(void *self) {
+    otelc_memory_store *s = self;
+    if (pthread_mutex_trylock(&s->lock) == 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    s->spans = NULL;
+    s->count = 0;
+    s->dropped = 0;
+    s->resources = NULL;
+    s->resource_count = 0;
+}
 
 otelc_memory_store *otelc_memory_store_create(size_t max_spans) {
     otelc_memory_store *s = otelc_calloc(1, sizeof *s);
     if (!s) return NULL;
     s->max = max_spans ? max_spans : 65536;
     pthread_mutex_init(&s->lock, NULL);
+    s->fork_hook = otelc_fork_hook_add(store_after_fork, s);
     return s;
 }
 
@@ -39,6 +58,7 @@ void otelc_memory_store_clear(otelc_memory_store *s) {
 
 void otelc_memory_store_destroy(otelc_memory_store *s) {
     if (!s) return;
+    otelc_fork_hook_remove(s->fork_hook);
     otelc_memory_store_clear(s);
     for (size_t i = 0; i < s->resource_count; i++) otelc_resource_destroy(s->resources[i].copy);
     otelc_free(s->resources);

@@ -5,18 +5,21 @@
  * Shutdown wakes a retry sleep and aborts a transfer in flight, so it never waits for a dead collector. */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pb_decode.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "otelc/log.h"
 #include "otelc/sdk/counters.h"
+#include "otelc/sdk/fork.h"
 #include "otlp_internal.h"
 
 #define RESPONSE_MAX (64 * 1024) /* bytes of a response body we keep; the rest is read and dropped */
@@ -32,6 +35,13 @@ typedef struct otlp_exporter {
     pthread_cond_t wake;
     unsigned jitter_seed;
     bool partial_reported;
+    /* fork(): the handle's connection is the parent's (one socket, one TLS session), so a child must never
+     * write to it; see otlp_after_fork and reopen_after_fork. */
+    otelc_fork_hook *fork_hook;
+    bool in_perform;        /* inside curl_easy_perform (the exporting thread's; read in a fork child) */
+    bool forked;            /* set in a fork child until the handle is replaced */
+    bool forked_in_perform; /* the fork landed inside a transfer: the old handle is left alone */
+    CURL *abandoned;        /* such a handle, kept reachable, never used or cleaned up */
 } otlp_exporter;
 
 static uint64_t now_ms(void) {
@@ -170,10 +180,13 @@ static bool backoff_sleep(otlp_exporter *e, uint64_t ms) {
     return ok;
 }
 
+static bool reopen_after_fork(otlp_exporter *e);
+
 static otelc_export_result otlp_export(void *self, const otelc_span_data *const *spans, size_t n) {
     otlp_exporter *e = self;
     if (atomic_load(&e->shutdown)) return OTELC_EXPORT_FAILURE;
     if (n == 0) return OTELC_EXPORT_SUCCESS;
+    if (__builtin_expect(e->forked, 0) && !reopen_after_fork(e)) return OTELC_EXPORT_FAILURE;
     uint64_t deadline = now_ms() + e->o.timeout_ms;
     const uint8_t *payload;
     size_t len;
@@ -197,7 +210,9 @@ static otelc_export_result otlp_export(void *self, const otelc_span_data *const 
         e->response.failed = 0;
         e->retry_after[0] = 0;
         curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)(deadline - now));
+        e->in_perform = true;
         CURLcode rc = curl_easy_perform(e->curl);
+        e->in_perform = false;
         long code = 0;
         if (rc == CURLE_OK) {
             curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
@@ -260,7 +275,9 @@ static otelc_status otlp_shutdown(void *self, uint32_t timeout_ms) {
 static void otlp_destroy(void *self) {
     otlp_exporter *e = self;
     if (!e) return;
+    otelc_fork_hook_remove(e->fork_hook);
     if (e->curl) curl_easy_cleanup(e->curl);
+    /* e->abandoned (a fork child only) is not cleaned up: see reopen_after_fork. */
     curl_slist_free_all(e->headers);
     otelc__otlp_buf_free(&e->body);
     otelc__otlp_buf_free(&e->zbody);
@@ -308,6 +325,8 @@ static otelc_status validate(const otelc_otlp_http_options *o, otelc_error *err)
     return OTELC_OK;
 }
 
+static otelc_status setup_handle(otlp_exporter *e, otelc_error *err);
+
 static otelc_status setup_curl(otlp_exporter *e, otelc_error *err) {
     const otelc_otlp_http_options *o = &e->o;
     otelc_status st = otelc__otlp_parse_headers(o->headers, &e->headers, err);
@@ -323,6 +342,12 @@ static otelc_status setup_curl(otlp_exporter *e, otelc_error *err) {
         if (!l) return otelc_error_set(err, OTELC_ERR_NO_MEMORY, "otlp: out of memory");
         e->headers = l;
     }
+    return setup_handle(e, err);
+}
+
+/* A new easy handle with every option (the header list is built once, by setup_curl). */
+static otelc_status setup_handle(otlp_exporter *e, otelc_error *err) {
+    const otelc_otlp_http_options *o = &e->o;
     e->curl = curl_easy_init();
     if (!e->curl) return otelc_error_set(err, OTELC_ERR_NO_MEMORY, "otlp: curl_easy_init failed");
     CURL *c = e->curl;
@@ -351,6 +376,49 @@ static otelc_status setup_curl(otlp_exporter *e, otelc_error *err) {
     if (rc != CURLE_OK) return otelc_error_set(err, OTELC_ERR_INVALID_ARGUMENT, "otlp: libcurl rejected an option: %s",
                                                curl_easy_strerror(rc));
     return OTELC_OK;
+}
+
+/* In the child of fork(): a parent thread may have held the lock (a retry sleep), and the handle's
+ * kept-alive connection is shared with the parent. */
+static void otlp_after_fork(void *self) {
+    otlp_exporter *e = self;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->wake, NULL);
+    e->forked = true;
+    e->forked_in_perform = e->in_perform;
+    e->in_perform = false;
+}
+
+/* First export in a fork child: replace the handle. Its socket is first pointed at /dev/null, so that
+ * cleaning it up (a TLS close_notify, a FIN) reaches nothing of the parent's; if the fork landed inside
+ * a transfer the handle's state is not safe to touch, and it is left as it is (leaked in the child). */
+static bool reopen_after_fork(otlp_exporter *e) {
+    CURL *old = e->curl;
+    e->curl = NULL;
+    if (old && e->forked_in_perform) {
+        e->abandoned = old;
+    } else if (old) {
+        curl_socket_t fd = CURL_SOCKET_BAD;
+        if (curl_easy_getinfo(old, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD) {
+            int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (nul >= 0) {
+                dup2(nul, (int)fd);
+                close(nul);
+            }
+        }
+        curl_easy_cleanup(old);
+    }
+    otelc_error err;
+    memset(&err, 0, sizeof err);
+    if (setup_handle(e, &err) != OTELC_OK) {
+        otelc_log(OTELC_LOG_WARN, "otlp: cannot open a new connection after fork: %s", err.message);
+        if (e->curl) curl_easy_cleanup(e->curl);
+        e->curl = NULL;
+        return false; /* tried again at the next export */
+    }
+    e->forked = false;
+    otelc_log(OTELC_LOG_DEBUG, "otlp: new connection handle after fork()");
+    return true;
 }
 
 otelc_exporter *otelc_otlp_http_exporter_create(const otelc_otlp_http_options *opts, otelc_error *err) {
@@ -386,6 +454,8 @@ otelc_exporter *otelc_otlp_http_exporter_create(const otelc_otlp_http_options *o
         otlp_destroy(e);
         return NULL;
     }
+    /* Without the hook (out of memory) a fork child would share the parent's connection. */
+    e->fork_hook = otelc_fork_hook_add(otlp_after_fork, e);
     otelc_exporter *ex = otelc_exporter_create(&otlp_ops, e); /* destroys e on failure */
     if (!ex) otelc_error_set(err, OTELC_ERR_NO_MEMORY, "otlp: out of memory");
     return ex;

@@ -1,0 +1,30 @@
+/* fork() support for exporters and processors.
+ *
+ * In the child of fork() only the forking thread exists: a lock that another thread of the parent held
+ * at that moment (an exporter writing a batch, a processor serialising exports) stays locked for ever,
+ * and the child's first export waits on it. The SDK's own state is reset in the child (batch queues are
+ * emptied, its workers restart lazily); an exporter or processor registers a hook to re-create its own
+ * locks and condition variables there, and to put whatever they guarded back into a usable state. */
+#ifndef OTELC_SDK_FORK_H
+#define OTELC_SDK_FORK_H
+
+#include "otelc/export.h"
+
+OTELC_BEGIN_DECLS
+
+typedef struct otelc_fork_hook otelc_fork_hook;
+
+/* Runs in_child(arg) in the child of every later fork(), after the SDK has reset its own state, in the
+ * order hooks were added. The hook runs before fork() returns in the child, so it should only re-create
+ * primitives (pthread_mutex_init, pthread_cond_init) and reset fields, not take locks or allocate.
+ * Returns the hook (owned by the SDK until removed) or NULL when in_child is NULL or memory is short.
+ * Thread-safe. */
+OTELC_API otelc_fork_hook *otelc_fork_hook_add(void (*in_child)(void *arg), void *arg);
+
+/* Removes a hook (before arg goes away: a processor's or exporter's destroy); NULL does nothing.
+ * Thread-safe; do not call it from inside a hook. */
+OTELC_API void otelc_fork_hook_remove(otelc_fork_hook *hook);
+
+OTELC_END_DECLS
+
+#endif
