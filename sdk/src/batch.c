@@ -35,7 +35,9 @@
  * when its export returns; shutdown still returns within its timeout.
  *
  * Fork: in the child the queue is emptied without exporting (those spans belong to the parent), the
- * locks are re-created and a new worker starts with the first span the child ends. */
+ * locks are re-created and a new worker starts with the first span the child ends (if it cannot be
+ * created, spans stay queued and the start is retried a second later or at the next flush). The atfork
+ * handlers installed here also run the hooks of otelc/sdk/fork.h (fork_hooks.c). */
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
