@@ -47,6 +47,16 @@ void otelc_fork_hook_remove(otelc_fork_hook *hook) {
     otelc_free(hook);
 }
 
+bool otelc_fork_reset_mutex(pthread_mutex_t *lock) {
+    if (!lock) return false;
+    if (pthread_mutex_trylock(lock) == 0) {
+        pthread_mutex_unlock(lock);
+        return false;
+    }
+    pthread_mutex_init(lock, NULL);
+    return true;
+}
+
 void otelc__fork_hooks_prepare(void) { pthread_mutex_lock(&g_hooks_lock); }
 void otelc__fork_hooks_parent(void) { pthread_mutex_unlock(&g_hooks_lock); }
 

@@ -93,8 +93,7 @@ typedef struct simple_processor {
  * own hook deals with the exporter's state). */
 static void simple_after_fork(void *self) {
     simple_processor *sp = self;
-    if (pthread_mutex_trylock(&sp->lock) == 0) pthread_mutex_unlock(&sp->lock);
-    else pthread_mutex_init(&sp->lock, NULL);
+    otelc_fork_reset_mutex(&sp->lock);
 }
 
 static void simple_on_end(void *self, otelc_span *span, const otelc_span_data *data) {

@@ -2,7 +2,8 @@
  * exporter's lock are held by a thread that does not exist in the child; their fork hooks
  * (otelc/sdk/fork.h) let the child export anyway. The export is held up by writing to a full pipe. The
  * child reports through its exit status; SIGALRM ends it if it hangs. Also: hooks run in the child in
- * the order added, and a removed hook no longer runs. */
+ * the order added, a removed hook no longer runs, and otelc_fork_reset_mutex tells a held lock from a
+ * free one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -135,10 +136,50 @@ static void test_hooks_order_and_removal(void **state) {
     otelc_fork_hook_remove(c);
 }
 
+/* otelc_fork_reset_mutex: true (and the lock usable) in the child for a lock another thread held, false
+ * for a free one. */
+static pthread_mutex_t g_held = PTHREAD_MUTEX_INITIALIZER, g_free = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t g_go = PTHREAD_MUTEX_INITIALIZER;
+static void *hold(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&g_held);
+    pthread_mutex_lock(&g_go); /* until the test lets go */
+    pthread_mutex_unlock(&g_go);
+    pthread_mutex_unlock(&g_held);
+    return NULL;
+}
+
+static void test_reset_mutex(void **state) {
+    (void)state;
+    assert_false(otelc_fork_reset_mutex(NULL));
+    pthread_mutex_lock(&g_go);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold, NULL), 0);
+    while (pthread_mutex_trylock(&g_held) == 0) { /* wait until the thread holds it */
+        pthread_mutex_unlock(&g_held);
+        usleep(1000);
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(10);
+        int ok = otelc_fork_reset_mutex(&g_held) && pthread_mutex_lock(&g_held) == 0 &&
+                 !otelc_fork_reset_mutex(&g_free) && pthread_mutex_lock(&g_free) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    pthread_mutex_unlock(&g_go);
+    pthread_join(th, NULL);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fork_during_console_export),
         cmocka_unit_test(test_hooks_order_and_removal),
+        cmocka_unit_test(test_reset_mutex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

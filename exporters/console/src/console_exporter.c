@@ -167,11 +167,7 @@ typedef struct console {
  * Then the line buffer may be mid-realloc too: start a new one (the old one is left to the parent). */
 static void console_after_fork(void *self) {
     console *c = self;
-    if (pthread_mutex_trylock(&c->lock) == 0) {
-        pthread_mutex_unlock(&c->lock);
-        return;
-    }
-    pthread_mutex_init(&c->lock, NULL);
+    if (!otelc_fork_reset_mutex(&c->lock)) return;
     c->line = NULL;
     c->cap = 0;
 }

@@ -26,11 +26,7 @@ struct otelc_memory_store {
  * with an empty store (what the parent had is left to the parent) and a new lock. */
 static void store_after_fork(void *self) {
     otelc_memory_store *s = self;
-    if (pthread_mutex_trylock(&s->lock) == 0) {
-        pthread_mutex_unlock(&s->lock);
-        return;
-    }
-    pthread_mutex_init(&s->lock, NULL);
+    if (!otelc_fork_reset_mutex(&s->lock)) return;
     s->spans = NULL;
     s->count = 0;
     s->dropped = 0;

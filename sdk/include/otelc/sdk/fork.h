@@ -8,6 +8,9 @@
 #ifndef OTELC_SDK_FORK_H
 #define OTELC_SDK_FORK_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "otelc/export.h"
 
 OTELC_BEGIN_DECLS
@@ -24,6 +27,11 @@ OTELC_API otelc_fork_hook *otelc_fork_hook_add(void (*in_child)(void *arg), void
 /* Removes a hook (before arg goes away: a processor's or exporter's destroy); NULL does nothing.
  * Thread-safe; do not call it from inside a hook. */
 OTELC_API void otelc_fork_hook_remove(otelc_fork_hook *hook);
+
+/* For use inside a hook: when a thread of the parent held *lock as fork() ran (it can never be unlocked
+ * in the child), re-creates it with default attributes and returns true, since what it guarded may be
+ * half-updated; returns false, leaving it as it is, when it was free. */
+OTELC_API bool otelc_fork_reset_mutex(pthread_mutex_t *lock);
 
 OTELC_END_DECLS
 
