@@ -47,7 +47,9 @@ void harness_start(harness *h, const rcv_server_options *o) {
     h->server = rcv_server_create(&so, err, sizeof err);
     assert_non_null(h->server);
     pthread_mutex_init(&h->lock, NULL);
-    snprintf(h->url, sizeof h->url, "http://127.0.0.1:%d/v1/traces", rcv_server_port(h->server));
+    const char *host = so.host ? so.host : "127.0.0.1";
+    if (strchr(host, ':')) snprintf(h->url, sizeof h->url, "http://[%s]:%d/v1/traces", host, rcv_server_port(h->server));
+    else snprintf(h->url, sizeof h->url, "http://%s:%d/v1/traces", host, rcv_server_port(h->server));
     assert_int_equal(pthread_create(&h->thread, NULL, serve, h), 0);
 }
 

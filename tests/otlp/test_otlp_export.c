@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,35 @@ static void test_fork_child_opens_own_connection(void **state) {
     /* The parent's connection plus one for the child (kept alive across its two exports). */
     assert_int_equal(rcv_server_connections(h.server), 2);
     for (int i = 0; i < 4; i++) check_fixture(h.reqs[i], &f);
+    otelc_exporter_destroy(e);
+    fixture_free(&f);
+    harness_stop(&h);
+}
+
+/* The receiver listens on IPv6 loopback too, and the exporter reaches it at http://[::1]:port. Skipped
+ * where the machine has no IPv6 loopback (some containers). */
+static void test_ipv6_loopback(void **state) {
+    (void)state;
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    bool have = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0) close(fd);
+    if (!have) skip();
+    rcv_server_options so;
+    rcv_server_options_init(&so);
+    so.host = "::1";
+    harness h;
+    harness_start(&h, &so);
+    assert_non_null(strstr(h.url, "http://[::1]:"));
+    fixture f;
+    fixture_init(&f);
+    otelc_exporter *e = make_exporter(h.url, OTELC_OTLP_HTTP_PROTOBUF, OTELC_OTLP_COMPRESSION_NONE, 5000, NULL);
+    assert_int_equal(otelc_exporter_export(e, f.ptrs, 3), OTELC_EXPORT_SUCCESS);
+    assert_int_equal(harness_count(&h), 1);
+    check_fixture(h.reqs[0], &f);
     otelc_exporter_destroy(e);
     fixture_free(&f);
     harness_stop(&h);
@@ -467,6 +497,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_protobuf),
         cmocka_unit_test(test_fork_child_opens_own_connection),
+        cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_roundtrip_gzip),
         cmocka_unit_test(test_roundtrip_json),
         cmocka_unit_test(test_roundtrip_json_gzip),

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,11 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--host") && v) {
             /* A developer tool that answers anyone who connects: loopback addresses only. */
             struct in_addr ia;
-            if (inet_pton(AF_INET, v, &ia) != 1 || (ntohl(ia.s_addr) >> 24) != 127) {
-                fprintf(stderr, "otelc-receiver: --host must be a loopback IPv4 address (127.x.x.x), not \"%s\"\n", v);
+            struct in6_addr ia6;
+            bool loop4 = inet_pton(AF_INET, v, &ia) == 1 && (ntohl(ia.s_addr) >> 24) == 127;
+            bool loop6 = inet_pton(AF_INET6, v, &ia6) == 1 && IN6_IS_ADDR_LOOPBACK(&ia6);
+            if (!loop4 && !loop6) {
+                fprintf(stderr, "otelc-receiver: --host must be a loopback address (127.x.x.x or ::1), not \"%s\"\n", v);
                 return 2;
             }
             so.host = v;

@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,27 +72,38 @@ rcv_server *rcv_server_create(const rcv_server_options *o, char *err, size_t err
     if (!s->o.log) s->o.log = stderr;
     for (int i = 0; i < MAX_CONN; i++) s->conns[i].fd = -1;
     s->stop_pipe[0] = s->stop_pipe[1] = -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)o->port);
-    if (o->port < 0 || o->port > 65535 || inet_pton(AF_INET, s->o.host, &a.sin_addr) != 1) {
-        snprintf(err, err_size, "invalid listen address %s:%d (IPv4 address and port 0-65535)", s->o.host, o->port);
+    /* An IPv4 or an IPv6 address (a literal: no name lookup). */
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    bool ok = o->port >= 0 && o->port <= 65535;
+    if (ok && inet_pton(AF_INET, s->o.host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)o->port);
+        len = sizeof *a4;
+    } else if (ok && inet_pton(AF_INET6, s->o.host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)o->port);
+        len = sizeof *a6;
+    } else {
+        snprintf(err, err_size, "invalid listen address %s:%d (IPv4 or IPv6 address, port 0-65535)", s->o.host, o->port);
         free(s);
         return NULL;
     }
-    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    s->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1;
     if (s->listen_fd < 0 || setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->listen_fd, 64) != 0 ||
+        bind(s->listen_fd, (struct sockaddr *)&ss, len) != 0 || listen(s->listen_fd, 64) != 0 ||
         pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         snprintf(err, err_size, "cannot listen on %s:%d: %s", s->o.host, o->port, strerror(errno));
         rcv_server_destroy(s);
         return NULL;
     }
-    socklen_t len = sizeof a;
-    getsockname(s->listen_fd, (struct sockaddr *)&a, &len);
-    s->port = ntohs(a.sin_port);
+    len = sizeof ss;
+    getsockname(s->listen_fd, (struct sockaddr *)&ss, &len);
+    s->port = ntohs(ss.ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port);
     atomic_init(&s->requests, 0);
     atomic_init(&s->connections, 0);
     return s;
