@@ -437,6 +437,19 @@ static void start_worker_or_retry_later(batch *b) {
     b->start_failed = true;
 }
 
+/* A start attempt is due: the worker could not be started and the retry interval has passed. */
+static inline bool start_retry_due(batch *b) {
+    uint64_t due = atomic_load_explicit(&b->next_start_ns, memory_order_relaxed);
+    return due != UINT64_MAX && mono_ns() >= due;
+}
+
+/* Tries the due start (any thread). */
+static void retry_start(batch *b) {
+    pthread_mutex_lock(&b->lock);
+    if (start_retry_due(b)) start_worker_or_retry_later(b);
+    pthread_mutex_unlock(&b->lock);
+}
+
 /* ---- processor ops ---- */
 
 /* Wakes a worker seen sleeping in state `seen`; only the producer that flips the state signals (until
@@ -495,9 +508,13 @@ static void batch_enqueue(batch *b, otelc_span *span) {
     unsigned home = my_lane(b);
     bool spilled = false;
     if (__builtin_expect(!queue_push(b, span, owner, home, &spilled), 0) && !push_when_full(b, span, owner, home)) {
-        otelc_span_release(span);
-        otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
-        return;
+        /* A worker that could not start leaves the queue full: retry its start here too, or no span end
+         * would ever reach the retry below. */
+        if (!start_retry_due(b) || (retry_start(b), !push_when_full(b, span, owner, home))) {
+            otelc_span_release(span);
+            otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
+            return;
+        }
     }
     /* Pairs with the worker's store of its state then its queue check. On x86 the CAS in lane_push is
      * already a full barrier; elsewhere a fence orders our push before reading the state. */
@@ -513,11 +530,8 @@ static void batch_enqueue(batch *b, otelc_span *span) {
         /* The worker wakes by itself when a batch should be ready; wake it early only when spans come
          * faster than it estimated and the queue is filling up. */
         if (queued_producer(b) >= b->high_water) wake_worker(b, st);
-    } else if (st == W_EXITED && atomic_load_explicit(&b->next_start_ns, memory_order_relaxed) != UINT64_MAX &&
-               mono_ns() >= atomic_load_explicit(&b->next_start_ns, memory_order_relaxed)) {
-        pthread_mutex_lock(&b->lock);
-        if (mono_ns() >= atomic_load(&b->next_start_ns)) start_worker_or_retry_later(b);
-        pthread_mutex_unlock(&b->lock);
+    } else if (st == W_EXITED && start_retry_due(b)) {
+        retry_start(b);
     }
 }
 
@@ -549,7 +563,9 @@ static otelc_status batch_flush(void *self, uint32_t timeout_ms) {
     struct timespec deadline;
     deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&b->lock);
-    start_worker_or_retry_later(b); /* a flush does not wait for the retry interval */
+    /* A flush does not wait for the retry interval, but starts no thread for an empty queue (at exit,
+     * say, in a fork child that never ended a span). */
+    if (queued_producer(b) > 0) start_worker_or_retry_later(b);
     if (!b->worker_started || b->worker_exited) {
         /* No worker (stopped, or it cannot start): nothing can be exported, so only an empty queue is
          * flushed. */

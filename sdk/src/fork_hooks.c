@@ -34,6 +34,7 @@ otelc_fork_hook *otelc_fork_hook_add(void (*in_child)(void *arg), void *arg) {
 
 void otelc_fork_hook_remove(otelc_fork_hook *hook) {
     if (!hook) return;
+    bool found = false;
     pthread_mutex_lock(&g_hooks_lock);
     otelc_fork_hook *prev = NULL;
     for (otelc_fork_hook *h = g_hooks; h; prev = h, h = h->next) {
@@ -41,10 +42,11 @@ void otelc_fork_hook_remove(otelc_fork_hook *hook) {
         if (prev) prev->next = h->next;
         else g_hooks = h->next;
         if (g_hooks_tail == h) g_hooks_tail = prev;
+        found = true;
         break;
     }
     pthread_mutex_unlock(&g_hooks_lock);
-    otelc_free(hook);
+    if (found) otelc_free(hook); /* a hook removed twice, or not ours, is left alone */
 }
 
 bool otelc_fork_reset_mutex(pthread_mutex_t *lock) {

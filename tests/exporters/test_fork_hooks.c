@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,10 +30,29 @@
 #include "otelc/trace.h"
 
 static otelc_tracer *g_tracer;
+static atomic_int g_writer_tid;
 
 static void *end_one(void *name) {
+    atomic_store(&g_writer_tid, (int)syscall(SYS_gettid));
     otelc_span_end(otelc_tracer_start_span(g_tracer, name, NULL), 0);
     return NULL;
+}
+
+/* Waits (up to 10 s) until thread tid sleeps: end_one's thread only sleeps in its blocked write, holding
+ * the simple processor's and the console exporter's locks. */
+static bool wait_until_sleeping(int tid) {
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    for (int i = 0; i < 10000; i++) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f) fclose(f);
+        buf[n] = '\0';
+        const char *rp = strrchr(buf, ')'); /* the state follows the command name in parentheses */
+        if (rp && rp[1] == ' ' && rp[2] == 'S') return true;
+        usleep(1000);
+    }
+    return false;
 }
 
 /* Fills the pipe so that the next write blocks. */
@@ -62,8 +84,10 @@ static void test_fork_during_console_export(void **state) {
     g_tracer = otelc_tracer_provider_get_tracer(tp, NULL);
 
     pthread_t th;
+    atomic_store(&g_writer_tid, 0);
     assert_int_equal(pthread_create(&th, NULL, end_one, "parent-span"), 0);
-    usleep(300 * 1000); /* the thread is now blocked writing, holding both locks */
+    while (!atomic_load(&g_writer_tid)) usleep(1000);
+    assert_true(wait_until_sleeping(atomic_load(&g_writer_tid))); /* blocked writing, holding both locks */
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();

@@ -205,6 +205,10 @@ static void test_names(void **state) {
  * name, and the buffer space of a name moved out is used again. */
 static void test_name_and_records_share_buf(void **state) {
     (void)state;
+    /* Literal keys: after the first span the thread's intern cache knows them, so the attribute fast
+     * path writes the records (a reused key buffer would always take the general path). */
+    static const char *const keys[] = {"k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09",
+                                       "k10", "k11", "k12", "k13", "k14", "k15", "k16", "k17", "k18", "k19"};
     char name[160], key[16], val[16];
     for (int first = 0; first < 131; first += 13) {
         memset(name, 'a', (size_t)first);
@@ -215,10 +219,9 @@ static void test_name_and_records_share_buf(void **state) {
             memset(name, (char)('b' + n % 20), (size_t)len);
             name[len] = '\0';
             otelc_span_update_name(s, name);
-            snprintf(key, sizeof key, "k%02d", n);
             snprintf(val, sizeof val, "v%d", n * 7);
-            if (n % 2) otelc_span_set_attr_str(s, key, val);
-            else otelc_span_set_attr_int(s, key, n * 7);
+            if (n % 2) otelc_span_set_attr_str(s, keys[n], val);
+            else otelc_span_set_attr_int(s, keys[n], n * 7);
             /* Every second step checks the name survives the record just added. */
             if (n % 2 == 0) {
                 otelc_span_data *v = otelc_span_data_view(s);
@@ -242,6 +245,31 @@ static void test_name_and_records_share_buf(void **state) {
             }
         }
         capture_release(&g_cap);
+    }
+}
+
+/* Long names leave little room in the inline buffer: the first attributes of the span (keys the intern
+ * cache knows, so the fast path handles them) must go to the overflow instead of over the name. */
+static void test_fast_path_respects_name(void **state) {
+    (void)state;
+    static const char *const keys[] = {"fp.a", "fp.b", "fp.c", "fp.d"};
+    char name[128];
+    for (int round = 0; round < 2; round++) { /* the first round fills the intern cache */
+        for (int len = 80; len <= 119; len++) {
+            memset(name, 'n', (size_t)len);
+            name[len] = '\0';
+            otelc_span *s = otelc_tracer_start_span(g_t, name, NULL);
+            for (int i = 0; i < 4; i++) otelc_span_set_attr_int(s, keys[i], len * 10 + i);
+            otelc_span_end(s, 0);
+            const otelc_span_data *d = capture_last(&g_cap);
+            assert_string_equal(d->name, name);
+            assert_int_equal(d->attribute_count, 4);
+            for (int i = 0; i < 4; i++) {
+                assert_string_equal(d->attributes[i].key, keys[i]);
+                assert_int_equal(d->attributes[i].value.u.i, len * 10 + i);
+            }
+            capture_release(&g_cap);
+        }
     }
 }
 
@@ -462,6 +490,9 @@ static void test_view_out_of_memory_leaves_span_alone(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        /* Before test_intern_table_exhaustion: their keys must be interned for the fast path. */
+        cmocka_unit_test_setup_teardown(test_name_and_records_share_buf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_path_respects_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_attributes_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_values, setup, teardown),
@@ -469,7 +500,6 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reused_key_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intern_table_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_name_and_records_share_buf, setup, teardown),
         cmocka_unit_test(test_view_of_non_sdk_span),
         cmocka_unit_test(test_batch_views),
         cmocka_unit_test(test_export_batch_lazy_views),

@@ -36,12 +36,13 @@ typedef struct otlp_exporter {
     unsigned jitter_seed;
     bool partial_reported;
     /* fork(): the handle's connection is the parent's (one socket, one TLS session), so a child must never
-     * write to it; see otlp_after_fork and reopen_after_fork. */
+     * write to it; see otlp_after_fork and retire_parent_handle. */
     otelc_fork_hook *fork_hook;
-    bool in_perform;        /* inside curl_easy_perform (the exporting thread's; read in a fork child) */
-    bool forked;            /* set in a fork child until the handle is replaced */
-    bool forked_in_perform; /* the fork landed inside a transfer: the old handle is left alone */
-    CURL *abandoned;        /* such a handle, kept reachable, never used or cleaned up */
+    curl_socket_t socks[4]; /* the handle's open sockets (CURL_SOCKET_BAD: free), tracked by callbacks */
+    bool in_export;        /* inside otlp_export (the exporting thread's; read in a fork child) */
+    bool forked;           /* set in a fork child until the parent's handle is retired */
+    bool forked_in_export; /* the fork landed inside an export: the handle and buffers may be mid-update */
+    CURL *abandoned;       /* such a handle, kept reachable, never used or cleaned up */
 } otlp_exporter;
 
 static uint64_t now_ms(void) {
@@ -181,12 +182,20 @@ static bool backoff_sleep(otlp_exporter *e, uint64_t ms) {
 }
 
 static bool reopen_after_fork(otlp_exporter *e);
+static otelc_export_result export_spans(otlp_exporter *e, const otelc_span_data *const *spans, size_t n);
 
 static otelc_export_result otlp_export(void *self, const otelc_span_data *const *spans, size_t n) {
     otlp_exporter *e = self;
     if (atomic_load(&e->shutdown)) return OTELC_EXPORT_FAILURE;
     if (n == 0) return OTELC_EXPORT_SUCCESS;
-    if (__builtin_expect(e->forked, 0) && !reopen_after_fork(e)) return OTELC_EXPORT_FAILURE;
+    if (__builtin_expect(e->forked || !e->curl, 0) && !reopen_after_fork(e)) return OTELC_EXPORT_FAILURE;
+    e->in_export = true;
+    otelc_export_result r = export_spans(e, spans, n);
+    e->in_export = false;
+    return r;
+}
+
+static otelc_export_result export_spans(otlp_exporter *e, const otelc_span_data *const *spans, size_t n) {
     uint64_t deadline = now_ms() + e->o.timeout_ms;
     const uint8_t *payload;
     size_t len;
@@ -210,9 +219,7 @@ static otelc_export_result otlp_export(void *self, const otelc_span_data *const 
         e->response.failed = 0;
         e->retry_after[0] = 0;
         curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)(deadline - now));
-        e->in_perform = true;
         CURLcode rc = curl_easy_perform(e->curl);
-        e->in_perform = false;
         long code = 0;
         if (rc == CURLE_OK) {
             curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
@@ -272,12 +279,15 @@ static otelc_status otlp_shutdown(void *self, uint32_t timeout_ms) {
     return OTELC_OK;
 }
 
+static void retire_parent_handle(otlp_exporter *e);
+
 static void otlp_destroy(void *self) {
     otlp_exporter *e = self;
     if (!e) return;
     otelc_fork_hook_remove(e->fork_hook);
+    if (e->forked) retire_parent_handle(e); /* a fork child that never exported */
     if (e->curl) curl_easy_cleanup(e->curl);
-    /* e->abandoned (a fork child only) is not cleaned up: see reopen_after_fork. */
+    /* e->abandoned (a fork child only) is not cleaned up: see retire_parent_handle. */
     curl_slist_free_all(e->headers);
     otelc__otlp_buf_free(&e->body);
     otelc__otlp_buf_free(&e->zbody);
@@ -345,6 +355,26 @@ static otelc_status setup_curl(otlp_exporter *e, otelc_error *err) {
     return setup_handle(e, err);
 }
 
+/* The handle's sockets (one connection; a second while a dual-stack connect races), so that a fork child
+ * can point them at /dev/null without asking the handle. */
+static int on_sockopt(void *self, curl_socket_t fd, curlsocktype purpose) {
+    (void)purpose;
+    otlp_exporter *e = self;
+    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) {
+        if (e->socks[i] == CURL_SOCKET_BAD) {
+            e->socks[i] = fd;
+            break;
+        }
+    }
+    return CURL_SOCKOPT_OK;
+}
+static int on_close_socket(void *self, curl_socket_t fd) {
+    otlp_exporter *e = self;
+    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++)
+        if (e->socks[i] == fd) e->socks[i] = CURL_SOCKET_BAD;
+    return close(fd);
+}
+
 /* A new easy handle with every option (the header list is built once, by setup_curl). */
 static otelc_status setup_handle(otlp_exporter *e, otelc_error *err) {
     const otelc_otlp_http_options *o = &e->o;
@@ -368,6 +398,10 @@ static otelc_status setup_handle(otlp_exporter *e, otelc_error *err) {
     SET(CURLOPT_XFERINFOFUNCTION, on_progress);
     SET(CURLOPT_XFERINFODATA, e);
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
+    SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+    SET(CURLOPT_SOCKOPTDATA, e);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    SET(CURLOPT_CLOSESOCKETDATA, e);
     if (o->certificate[0]) SET(CURLOPT_CAINFO, o->certificate);
     if (o->client_certificate[0]) SET(CURLOPT_SSLCERT, o->client_certificate);
     if (o->client_key[0]) SET(CURLOPT_SSLKEY, o->client_key);
@@ -385,29 +419,37 @@ static void otlp_after_fork(void *self) {
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->wake, NULL);
     e->forked = true;
-    e->forked_in_perform = e->in_perform;
-    e->in_perform = false;
+    e->forked_in_export = e->in_export;
+    e->in_export = false;
 }
 
-/* First export in a fork child: replace the handle. Its socket is first pointed at /dev/null, so that
- * cleaning it up (a TLS close_notify, a FIN) reaches nothing of the parent's; if the fork landed inside
- * a transfer the handle's state is not safe to touch, and it is left as it is (leaked in the child). */
-static bool reopen_after_fork(otlp_exporter *e) {
+/* In a fork child: the parent's connection must receive nothing from the child, so its socket (the
+ * child's copy of the descriptor) is first pointed at /dev/null. Then the handle is cleaned up (a TLS
+ * close_notify or a FIN goes nowhere) unless the fork landed inside an export: then the handle and the
+ * buffers may be mid-update and are left as they are (leaked in the child; the buffers start empty). */
+static void retire_parent_handle(otlp_exporter *e) {
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (size_t i = 0; nul >= 0 && i < sizeof e->socks / sizeof *e->socks; i++)
+        if (e->socks[i] != CURL_SOCKET_BAD) dup2(nul, (int)e->socks[i]);
+    if (nul >= 0) close(nul);
     CURL *old = e->curl;
     e->curl = NULL;
-    if (old && e->forked_in_perform) {
+    if (e->forked_in_export) {
         e->abandoned = old;
+        memset(&e->body, 0, sizeof e->body);
+        memset(&e->zbody, 0, sizeof e->zbody);
+        memset(&e->response, 0, sizeof e->response);
     } else if (old) {
-        curl_socket_t fd = CURL_SOCKET_BAD;
-        if (curl_easy_getinfo(old, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD) {
-            int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (nul >= 0) {
-                dup2(nul, (int)fd);
-                close(nul);
-            }
-        }
-        curl_easy_cleanup(old);
+        curl_easy_cleanup(old); /* closes the sockets (now /dev/null) through on_close_socket */
     }
+    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) e->socks[i] = CURL_SOCKET_BAD;
+    e->forked = false;
+    e->forked_in_export = false;
+}
+
+/* First export in a fork child: retire the parent's handle and open a new one. */
+static bool reopen_after_fork(otlp_exporter *e) {
+    if (e->forked) retire_parent_handle(e);
     otelc_error err;
     memset(&err, 0, sizeof err);
     if (setup_handle(e, &err) != OTELC_OK) {
@@ -416,7 +458,6 @@ static bool reopen_after_fork(otlp_exporter *e) {
         e->curl = NULL;
         return false; /* tried again at the next export */
     }
-    e->forked = false;
     otelc_log(OTELC_LOG_DEBUG, "otlp: new connection handle after fork()");
     return true;
 }
@@ -448,6 +489,7 @@ otelc_exporter *otelc_otlp_http_exporter_create(const otelc_otlp_http_options *o
     if (e->o.retry_max_ms < e->o.retry_initial_ms) e->o.retry_max_ms = e->o.retry_initial_ms;
     e->jitter_seed = (unsigned)((uintptr_t)e ^ (uintptr_t)time(NULL));
     atomic_init(&e->shutdown, false);
+    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) e->socks[i] = CURL_SOCKET_BAD;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->wake, NULL);
     if (setup_curl(e, err) != OTELC_OK) {

@@ -69,6 +69,8 @@ OTELC_API otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter
 /* Multi: calls each in order. Takes ownership of the parts (also on failure). */
 OTELC_API otelc_processor *otelc_multi_processor_create(otelc_processor **parts, size_t count);
 
+/* Exports what the processor holds within timeout_ms: OTELC_ERR_TIMEOUT when that was not enough,
+ * OTELC_ERR_INTERNAL when the batch processor's export thread cannot be started and spans are queued. */
 OTELC_API otelc_status otelc_processor_force_flush(otelc_processor *p, uint32_t timeout_ms);
 /* Idempotent: a second call returns OTELC_OK at once. */
 OTELC_API otelc_status otelc_processor_shutdown(otelc_processor *p, uint32_t timeout_ms);

@@ -40,7 +40,9 @@ OTELC_API void otelc_tracer_provider_options_init(otelc_tracer_provider_options 
  * Returns NULL and fills err on invalid options or OOM. Not installed globally by itself. */
 OTELC_API otelc_tracer_provider *otelc_tracer_provider_create(const otelc_tracer_provider_options *opts,
                                                               otelc_error *err);
-/* Flushes all processors within timeout_ms. */
+/* Flushes all processors within timeout_ms. OTELC_ERR_TIMEOUT when that was not enough;
+ * OTELC_ERR_INTERNAL when a batch processor holds spans it cannot export (its export thread could not
+ * be started). */
 OTELC_API otelc_status otelc_tracer_provider_force_flush(otelc_tracer_provider *p, uint32_t timeout_ms);
 /* Shuts down all processors within timeout_ms (exporting what is queued); idempotent. Spans started
  * afterwards are non-recording. */
