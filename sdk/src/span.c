@@ -44,6 +44,12 @@ struct span_ext {
     uint32_t event_count, event_cap, dropped_events;
     otelc_link_data *links;
     uint32_t link_count, link_cap, dropped_links;
+    /* Spans with many attributes (INDEX_MIN or more): the live record of each key, by a hash of the key's
+     * text, so that setting an attribute does not scan every record (quadratic with a large count
+     * limit). Open addressing, at most half full; NULL until needed or when it could not be allocated
+     * (then the scan is the fallback). */
+    char **index;
+    uint32_t index_cap, index_used;
 };
 
 static span_ext *ext_of(sdk_span *s) {
@@ -164,6 +170,16 @@ static const char *keep_key(sdk_span *s, const char *key, bool *copied) {
 static bool same_key(const char *a, bool a_copied, const char *b, bool b_copied) {
     if (a == b) return true;
     return (a_copied || b_copied) && strcmp(a, b) == 0;
+}
+
+/* ---- key index for spans with many attributes ---- */
+
+#define INDEX_MIN 32u /* below this many attributes a scan of the records is cheaper */
+
+static uint32_t key_hash(const char *k) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 16777619u;
+    return h;
 }
 
 static void drop_attr(uint32_t *dropped) {
@@ -305,40 +321,40 @@ __attribute__((always_inline)) static inline void rec_write_str(char *p, const c
     d[n] = '\0';
 }
 
-/* Appends a record for key = v. Returns false (nothing appended) when out of room or memory. */
-static bool rec_append(sdk_span *s, const char *key, bool key_copied, const otelc_value *v, uint16_t ord) {
+/* Appends a record for key = v. Returns it, or NULL (nothing appended) when out of room or memory. */
+static char *rec_append(sdk_span *s, const char *key, bool key_copied, const otelc_value *v, uint16_t ord) {
     uint8_t kf = key_copied ? REC_KEY_COPIED : 0;
     switch (v->type) {
     case OTELC_VALUE_BOOL:
     case OTELC_VALUE_INT:
     case OTELC_VALUE_DOUBLE: {
         char *p = rec_alloc(s, REC_HDR + 8u);
-        if (!p) return false;
+        if (!p) return NULL;
         rec_write_hdr(p, key, (uint8_t)v->type, kf, 0, ord);
         rec_write_scalar(p, v);
-        return true;
+        return p;
     }
     case OTELC_VALUE_STRING: {
         bool cut;
         size_t n = truncated_len(v->u.s, v->len, limits_of(s)->attribute_value_length, &cut);
         if (n < 0xFFFFu && REC_HDR + n + 1u <= 512u) {
             char *p = rec_alloc(s, REC_HDR + n + 1u);
-            if (!p) return false;
+            if (!p) return NULL;
             rec_write_str(p, key, kf, ord, v->u.s, n);
             if (cut) otelc__count(OTELC_COUNTER_LIMIT_TRUNCATED, 1);
-            return true;
+            return p;
         }
     } /* fall through: long strings go to the arena */
     /* fall through */
     default: {
         otelc_value c;
-        if (!copy_value(s, &c, v)) return false;
+        if (!copy_value(s, &c, v)) return NULL;
         char *p = rec_alloc(s, REC_HDR + 12u);
-        if (!p) return false;
+        if (!p) return NULL;
         rec_write_hdr(p, key, (uint8_t)v->type, kf | REC_INDIRECT, 0, ord);
         memcpy(p + REC_HDR, &c.u, 8);
         memcpy(p + REC_HDR + 8, &c.len, 4);
-        return true;
+        return p;
     }
     }
 }
@@ -349,6 +365,84 @@ static bool is_scalar(int type) {
 
 /* Interned keys are packed byte by byte in one table, so their addresses' low bits spread them. */
 static inline uint16_t key_bit(const char *interned) { return (uint16_t)(1u << ((uintptr_t)interned & 15u)); }
+
+/* The record's key (records start with the key pointer). */
+static inline const char *rec_key(const char *p) {
+    const char *k;
+    memcpy(&k, p, REC_KEY_SZ);
+    return k;
+}
+
+/* Slot of key in the index: its record's slot, or the empty slot where it would go. */
+static char **index_slot(span_ext *x, const char *key, uint32_t h) {
+    uint32_t mask = x->index_cap - 1;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        char *p = x->index[i];
+        if (!p || rec_key(p) == key || strcmp(rec_key(p), key) == 0) return &x->index[i];
+    }
+}
+
+/* Points key's slot at record p (inserting it), doubling the table past half full; false when out of
+ * memory (the index is then dropped and the scan takes over). */
+static bool index_put(span_ext *x, char *p) {
+    if ((x->index_used + 1) * 2 > x->index_cap) {
+        uint32_t ncap = x->index_cap ? x->index_cap * 2 : 64;
+        char **old = x->index;
+        uint32_t ocap = x->index_cap;
+        x->index = otelc_calloc(ncap, sizeof *x->index);
+        if (!x->index) {
+            otelc_free(old);
+            x->index_cap = x->index_used = 0;
+            return false;
+        }
+        x->index_cap = ncap;
+        for (uint32_t i = 0; i < ocap; i++)
+            if (old[i]) *index_slot(x, rec_key(old[i]), key_hash(rec_key(old[i]))) = old[i];
+        otelc_free(old);
+    }
+    char **slot = index_slot(x, rec_key(p), key_hash(rec_key(p)));
+    if (!*slot) x->index_used++;
+    *slot = p;
+    return true;
+}
+
+/* Builds the index from the live records. From now on every set looks its key up here: the filter is
+ * saturated, so that op_set_attribute's fast path (which does not maintain the index) is not taken. */
+static void index_build(sdk_span *s, span_ext *x) {
+    s->key_filter = 0xFFFFu;
+    rec_iter it;
+    rec r;
+    char *p;
+    rec_iter_init(s, &it);
+    while ((p = rec_next(&it, &r)))
+        if (!(r.flags & REC_DEAD) && !index_put(x, p)) return;
+}
+
+/* The live record of key (NULL: none), through the index when the span has one or is big enough to
+ * want one, else by scanning. */
+static char *find_record(sdk_span *s, const char *key, bool key_copied, rec *out) {
+    span_ext *x = s->attr_count >= INDEX_MIN ? ext_of(s) : s->ext;
+    if (x && (x->index || s->attr_count >= INDEX_MIN)) {
+        if (!x->index) index_build(s, x);
+        if (x->index) {
+            char *p = *index_slot(x, key, key_hash(key));
+            if (p) rec_read(p, out);
+            return p;
+        }
+    }
+    rec_iter it;
+    char *p;
+    rec_iter_init(s, &it);
+    while ((p = rec_next(&it, out)))
+        if (!(out->flags & REC_DEAD) && same_key(out->key, out->flags & REC_KEY_COPIED, key, key_copied)) return p;
+    return NULL;
+}
+
+/* After a record for a new key or a replacement was appended: keep the index pointing at live records. */
+static void index_note(sdk_span *s, char *p) {
+    span_ext *x = s->ext;
+    if (x && x->index && !index_put(x, p)) return; /* dropped: the scan takes over */
+}
 
 static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     if (!valid_input(key, v)) {
@@ -362,22 +456,21 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
      * filter skips the scan for a key this span has certainly not seen. */
     uint16_t bit = k ? key_bit(k) : 0xFFFFu;
     if (s->key_filter & bit) {
-        rec_iter it;
         rec r;
-        char *p;
-        rec_iter_init(s, &it);
-        while ((p = rec_next(&it, &r))) {
-            if ((r.flags & REC_DEAD) || !same_key(r.key, r.flags & REC_KEY_COPIED, k ? k : key, copied)) continue;
+        char *p = find_record(s, k ? k : key, copied, &r);
+        if (p) {
             if (is_scalar(r.type) && is_scalar(v->type) && !(r.flags & REC_INDIRECT)) {
                 p[REC_TYPE] = (char)v->type;
                 rec_write_scalar(p, v);
                 return;
             }
-            if (!rec_append(s, r.key, r.flags & REC_KEY_COPIED, v, r.ord)) {
+            char *np = rec_append(s, r.key, r.flags & REC_KEY_COPIED, v, r.ord);
+            if (!np) {
                 drop_attr(&s->dropped_attrs);
                 return;
             }
             p[REC_FLAGS] = (char)(r.flags | REC_DEAD);
+            index_note(s, np);
             return;
         }
     }
@@ -388,33 +481,35 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         return;
     }
     /* Fast path: an interned key with a scalar or a short string that fits in buf. */
+    char *p = NULL;
     if (__builtin_expect(k != NULL, 1)) {
         size_t room = buf_room(s);
-        char *p = s->buf + s->used;
+        char *b = s->buf + s->used;
         if (is_scalar(v->type) && room >= REC_HDR + 8u) {
-            rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
-            rec_write_scalar(p, v);
+            rec_write_hdr(b, k, (uint8_t)v->type, 0, 0, s->attr_count);
+            rec_write_scalar(b, v);
             s->used = (uint16_t)(s->used + REC_HDR + 8u);
-            goto added;
-        }
-        if (v->type == OTELC_VALUE_STRING && v->len <= l->attribute_value_length && v->len < 512u &&
-            room >= REC_HDR + v->len + 1u) {
-            rec_write_str(p, k, 0, s->attr_count, v->u.s, v->len);
+            p = b;
+        } else if (v->type == OTELC_VALUE_STRING && v->len <= l->attribute_value_length && v->len < 512u &&
+                   room >= REC_HDR + v->len + 1u) {
+            rec_write_str(b, k, 0, s->attr_count, v->u.s, v->len);
             s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
-            goto added;
+            p = b;
         }
     }
-    if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
-        drop_attr(&s->dropped_attrs);
-        return;
+    if (!p) {
+        if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
+            drop_attr(&s->dropped_attrs);
+            return;
+        }
+        if (!(p = rec_append(s, k, copied, v, s->attr_count))) {
+            drop_attr(&s->dropped_attrs);
+            return;
+        }
     }
-    if (!rec_append(s, k, copied, v, s->attr_count)) {
-        drop_attr(&s->dropped_attrs);
-        return;
-    }
-added:
     s->attr_count++;
     s->key_filter |= bit;
+    index_note(s, p);
 }
 
 /* ---- attribute lists of events and links (otelc_attr arrays in the arena) ---- */
@@ -650,6 +745,7 @@ static void op_free(otelc_span *base) {
     span_ext *x = s->ext;
     if (x) {
         for (uint32_t i = 0; i < x->link_count; i++) otelc_trace_state_release(x->links[i].context.trace_state);
+        otelc_free(x->index);
         chunk *lists[2] = {x->arena, x->recs_head};
         for (int l = 0; l < 2; l++) {
             for (chunk *c = lists[l]; c;) {

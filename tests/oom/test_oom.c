@@ -256,6 +256,14 @@ static void workflow(bool batch, run_result *res) {
 
     otelc_scope s1 = otelc_scope_enter(root);
     otelc_span *child = must_start(global, "child", NULL); /* parent: the active span */
+    /* Enough attributes for the span's key index (built past 32, grown past 32 entries), replacements
+     * included, so its allocations fail too. */
+    static const char *const many[] = {"m00", "m01", "m02", "m03", "m04", "m05", "m06", "m07", "m08", "m09",
+                                       "m10", "m11", "m12", "m13", "m14", "m15", "m16", "m17", "m18", "m19",
+                                       "m20", "m21", "m22", "m23", "m24", "m25", "m26", "m27", "m28", "m29",
+                                       "m30", "m31", "m32", "m33", "m34", "m35", "m36", "m37", "m38", "m39"};
+    for (size_t i = 0; i < sizeof many / sizeof *many; i++) otelc_span_set_attr_int(child, many[i], (int64_t)i);
+    for (size_t i = 0; i < sizeof many / sizeof *many; i += 4) otelc_span_set_attr_str(child, many[i], "replaced");
     otelc_scope s2 = otelc_scope_enter(child);
     otelc_span *grand = must_start(tracer, "grandchild", NULL);
     otelc_span_set_status(grand, OTELC_STATUS_ERROR, "failed");

@@ -273,6 +273,62 @@ static void test_fast_path_respects_name(void **state) {
     }
 }
 
+/* A raised count limit and thousands of keys: past INDEX_MIN attributes the span looks keys up in its
+ * index (built from the records, then kept up to date by appends and replacements). Every key stays
+ * unique, replaced values keep their position, nothing is dropped. */
+static void test_many_keys_index(void **state) {
+    (void)state;
+    enum { N = 3000 };
+    setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5000", 1);
+    capture c;
+    capture_init(&c);
+    otelc_tracer_provider *tp = capture_provider(&c, NULL);
+    unsetenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT");
+    otelc_tracer *t = test_tracer(tp);
+    otelc_span *s = otelc_tracer_start_span(t, "big", NULL);
+    char key[32], val[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "big.%04d", i);
+        otelc_span_set_attr_int(s, key, i);
+    }
+    for (int i = 0; i < N; i += 3) { /* replaced by a string: a new record, the old one dies */
+        snprintf(key, sizeof key, "big.%04d", i);
+        snprintf(val, sizeof val, "s%d", i);
+        otelc_span_set_attr_str(s, key, val);
+    }
+    for (int i = 1; i < N; i += 3) { /* replaced in place */
+        snprintf(key, sizeof key, "big.%04d", i);
+        otelc_span_set_attr_int(s, key, -i);
+    }
+    for (int i = 0; i < N; i += 3) { /* a string record replaced again, by an int */
+        snprintf(key, sizeof key, "big.%04d", i);
+        if (i % 2) otelc_span_set_attr_int(s, key, 7 * i);
+    }
+    otelc_span_end(s, 0);
+    const otelc_span_data *d = capture_last(&c);
+    assert_int_equal(d->attribute_count, N);
+    assert_int_equal(d->dropped_attributes_count, 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "big.%04d", i);
+        assert_string_equal(d->attributes[i].key, key);
+        const otelc_value *v = &d->attributes[i].value;
+        if (i % 3 == 0 && i % 2) {
+            assert_int_equal(v->type, OTELC_VALUE_INT);
+            assert_int_equal(v->u.i, 7 * i);
+        } else if (i % 3 == 0) {
+            snprintf(val, sizeof val, "s%d", i);
+            assert_int_equal(v->type, OTELC_VALUE_STRING);
+            assert_string_equal(v->u.s, val);
+        } else {
+            assert_int_equal(v->type, OTELC_VALUE_INT);
+            assert_int_equal(v->u.i, i % 3 == 1 ? -i : i);
+        }
+    }
+    capture_release(&c);
+    otelc_tracer_provider_destroy(tp);
+    capture_fini(&c);
+}
+
 static void test_view_of_non_sdk_span(void **state) {
     (void)state;
     assert_null(otelc_span_data_view(NULL));
@@ -500,6 +556,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reused_key_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intern_table_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test(test_many_keys_index),
         cmocka_unit_test(test_view_of_non_sdk_span),
         cmocka_unit_test(test_batch_views),
         cmocka_unit_test(test_export_batch_lazy_views),
