@@ -438,10 +438,31 @@ static char *find_record(sdk_span *s, const char *key, bool key_copied, rec *out
     return NULL;
 }
 
-/* After a record for a new key or a replacement was appended: keep the index pointing at live records. */
+/* After a record for a new key or a replacement was appended: keep the index pointing at live records
+ * (when index_put runs out of memory it drops the index, and the scan takes over). */
 static void index_note(sdk_span *s, char *p) {
-    span_ext *x = s->ext;
-    if (x && x->index && !index_put(x, p)) return; /* dropped: the scan takes over */
+    if (s->ext && s->ext->index) index_put(s->ext, p);
+}
+
+/* Writes key = v as a record in buf when v is a scalar, or a string short enough to keep whole, and the
+ * record fits; returns it, or NULL (nothing written: the caller takes the general path). */
+__attribute__((always_inline)) static inline char *inline_record(sdk_span *s, const char *k, const otelc_value *v,
+                                                                const otelc_span_limits *l) {
+    size_t room = buf_room(s);
+    char *p = s->buf + s->used;
+    if (is_scalar(v->type)) {
+        if (room < REC_HDR + 8u) return NULL;
+        rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
+        rec_write_scalar(p, v);
+        s->used = (uint16_t)(s->used + REC_HDR + 8u);
+        return p;
+    }
+    if (v->type != OTELC_VALUE_STRING || !v->u.s || v->len > l->attribute_value_length || v->len >= 512u ||
+        room < REC_HDR + v->len + 1u)
+        return NULL;
+    rec_write_str(p, k, 0, s->attr_count, v->u.s, v->len);
+    s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
+    return p;
 }
 
 static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
@@ -480,23 +501,8 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
         drop_attr(&s->dropped_attrs);
         return;
     }
-    /* Fast path: an interned key with a scalar or a short string that fits in buf. */
-    char *p = NULL;
-    if (__builtin_expect(k != NULL, 1)) {
-        size_t room = buf_room(s);
-        char *b = s->buf + s->used;
-        if (is_scalar(v->type) && room >= REC_HDR + 8u) {
-            rec_write_hdr(b, k, (uint8_t)v->type, 0, 0, s->attr_count);
-            rec_write_scalar(b, v);
-            s->used = (uint16_t)(s->used + REC_HDR + 8u);
-            p = b;
-        } else if (v->type == OTELC_VALUE_STRING && v->len <= l->attribute_value_length && v->len < 512u &&
-                   room >= REC_HDR + v->len + 1u) {
-            rec_write_str(b, k, 0, s->attr_count, v->u.s, v->len);
-            s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
-            p = b;
-        }
-    }
+    /* An interned key with a scalar or a short string that fits in buf: written in place. */
+    char *p = k ? inline_record(s, k, v, l) : NULL;
     if (!p) {
         if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
             drop_attr(&s->dropped_attrs);
@@ -569,26 +575,11 @@ static void op_set_attribute(otelc_span *base, const char *key, const otelc_valu
     if (__builtin_expect(key && *key && v && (k = otelc__intern_key_cached(key)), 1)) {
         uint16_t bit = key_bit(k);
         const otelc_span_limits *l = limits_of(s);
-        if (!(s->key_filter & bit) && s->attr_count < l->attribute_count && s->attr_count < 0xFFFFu) {
-            size_t room = buf_room(s);
-            char *p = s->buf + s->used;
-            if (is_scalar(v->type)) {
-                if (room >= REC_HDR + 8u) {
-                    rec_write_hdr(p, k, (uint8_t)v->type, 0, 0, s->attr_count);
-                    rec_write_scalar(p, v);
-                    s->used = (uint16_t)(s->used + REC_HDR + 8u);
-                    s->attr_count++;
-                    s->key_filter |= bit;
-                    return;
-                }
-            } else if (v->type == OTELC_VALUE_STRING && v->u.s && v->len <= l->attribute_value_length &&
-                       v->len < 512u && room >= REC_HDR + v->len + 1u) {
-                rec_write_str(p, k, 0, s->attr_count, v->u.s, v->len);
-                s->used = (uint16_t)(s->used + REC_HDR + v->len + 1u);
-                s->attr_count++;
-                s->key_filter |= bit;
-                return;
-            }
+        if (!(s->key_filter & bit) && s->attr_count < l->attribute_count && s->attr_count < 0xFFFFu &&
+            inline_record(s, k, v, l)) {
+            s->attr_count++;
+            s->key_filter |= bit;
+            return;
         }
     }
     span_put_attr(s, key, v);
