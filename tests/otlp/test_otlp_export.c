@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -214,6 +215,61 @@ static void test_fork_child_opens_own_connection(void **state) {
     /* The parent's connection plus one for the child (kept alive across its two exports). */
     assert_int_equal(rcv_server_connections(h.server), 2);
     for (int i = 0; i < 4; i++) check_fixture(h.reqs[i], &f);
+    otelc_exporter_destroy(e);
+    fixture_free(&f);
+    harness_stop(&h);
+}
+
+/* A fork while another thread is inside an export (waiting out a Retry-After): the child leaves the
+ * parent's handle and buffers alone, exports with fresh ones on a connection of its own, and the
+ * parent's export still completes. */
+typedef struct export_arg {
+    otelc_exporter *e;
+    fixture *f;
+    otelc_export_result r;
+} export_arg;
+
+static void *export_in_thread(void *p) {
+    export_arg *a = p;
+    a->r = otelc_exporter_export(a->e, a->f->ptrs, 3);
+    return NULL;
+}
+
+static void test_fork_during_export(void **state) {
+    (void)state;
+    rcv_server_options so;
+    rcv_server_options_init(&so);
+    so.fail_first = 1;
+    so.fail_status = 503;
+    so.retry_after_s = 2;
+    harness h;
+    harness_start(&h, &so);
+    fixture f;
+    fixture_init(&f);
+    otelc_exporter *e = make_exporter(h.url, OTELC_OTLP_HTTP_PROTOBUF, OTELC_OTLP_COMPRESSION_NONE, 10000, NULL);
+    export_arg a = {e, &f, OTELC_EXPORT_FAILURE};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, export_in_thread, &a), 0);
+    /* Wait until the first request was answered 503: the thread is then in its 2 s retry wait. */
+    for (int i = 0; i < 5000 && rcv_server_requests(h.server) < 1; i++) usleep(1000);
+    assert_int_equal(rcv_server_requests(h.server), 1);
+    usleep(100 * 1000);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20);
+        _exit(otelc_exporter_export(e, f.ptrs, 3) == OTELC_EXPORT_SUCCESS ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(a.r, OTELC_EXPORT_SUCCESS);
+    assert_int_equal(harness_count(&h), 2); /* the child's export and the parent's retried one */
+    assert_int_equal(rcv_server_connections(h.server), 2);
+    for (int i = 0; i < 2; i++) check_fixture(h.reqs[i], &f);
     otelc_exporter_destroy(e);
     fixture_free(&f);
     harness_stop(&h);
@@ -497,6 +553,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_protobuf),
         cmocka_unit_test(test_fork_child_opens_own_connection),
+        cmocka_unit_test(test_fork_during_export),
         cmocka_unit_test(test_ipv6_loopback),
         cmocka_unit_test(test_roundtrip_gzip),
         cmocka_unit_test(test_roundtrip_json),
