@@ -23,6 +23,7 @@
 #include "otlp_internal.h"
 
 #define RESPONSE_MAX (64 * 1024) /* bytes of a response body we keep; the rest is read and dropped */
+#define MAX_SOCKS 4 /* sockets of one handle tracked for a fork child (one connection, a racing connect) */
 
 typedef struct otlp_exporter {
     otelc_otlp_http_options o;
@@ -38,7 +39,7 @@ typedef struct otlp_exporter {
     /* fork(): the handle's connection is the parent's (one socket, one TLS session), so a child must never
      * write to it; see otlp_after_fork and retire_parent_handle. */
     otelc_fork_hook *fork_hook;
-    curl_socket_t socks[4]; /* the handle's open sockets (CURL_SOCKET_BAD: free), tracked by callbacks */
+    curl_socket_t socks[MAX_SOCKS]; /* the handle's open sockets (CURL_SOCKET_BAD: free), from callbacks */
     bool in_export;        /* inside otlp_export (the exporting thread's; read in a fork child) */
     bool forked;           /* set in a fork child until the parent's handle is retired */
     bool forked_in_export; /* the fork landed inside an export: the handle and buffers may be mid-update */
@@ -360,7 +361,7 @@ static otelc_status setup_curl(otlp_exporter *e, otelc_error *err) {
 static int on_sockopt(void *self, curl_socket_t fd, curlsocktype purpose) {
     (void)purpose;
     otlp_exporter *e = self;
-    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) {
+    for (size_t i = 0; i < MAX_SOCKS; i++) {
         if (e->socks[i] == CURL_SOCKET_BAD) {
             e->socks[i] = fd;
             break;
@@ -370,9 +371,13 @@ static int on_sockopt(void *self, curl_socket_t fd, curlsocktype purpose) {
 }
 static int on_close_socket(void *self, curl_socket_t fd) {
     otlp_exporter *e = self;
-    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++)
+    for (size_t i = 0; i < MAX_SOCKS; i++)
         if (e->socks[i] == fd) e->socks[i] = CURL_SOCKET_BAD;
     return close(fd);
+}
+
+static void forget_sockets(otlp_exporter *e) {
+    for (size_t i = 0; i < MAX_SOCKS; i++) e->socks[i] = CURL_SOCKET_BAD;
 }
 
 /* A new easy handle with every option (the header list is built once, by setup_curl). */
@@ -429,7 +434,7 @@ static void otlp_after_fork(void *self) {
  * buffers may be mid-update and are left as they are (leaked in the child; the buffers start empty). */
 static void retire_parent_handle(otlp_exporter *e) {
     int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (size_t i = 0; nul >= 0 && i < sizeof e->socks / sizeof *e->socks; i++)
+    for (size_t i = 0; nul >= 0 && i < MAX_SOCKS; i++)
         if (e->socks[i] != CURL_SOCKET_BAD) dup2(nul, (int)e->socks[i]);
     if (nul >= 0) close(nul);
     CURL *old = e->curl;
@@ -442,7 +447,7 @@ static void retire_parent_handle(otlp_exporter *e) {
     } else if (old) {
         curl_easy_cleanup(old); /* closes the sockets (now /dev/null) through on_close_socket */
     }
-    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) e->socks[i] = CURL_SOCKET_BAD;
+    forget_sockets(e);
     e->forked = false;
     e->forked_in_export = false;
 }
@@ -489,7 +494,7 @@ otelc_exporter *otelc_otlp_http_exporter_create(const otelc_otlp_http_options *o
     if (e->o.retry_max_ms < e->o.retry_initial_ms) e->o.retry_max_ms = e->o.retry_initial_ms;
     e->jitter_seed = (unsigned)((uintptr_t)e ^ (uintptr_t)time(NULL));
     atomic_init(&e->shutdown, false);
-    for (size_t i = 0; i < sizeof e->socks / sizeof *e->socks; i++) e->socks[i] = CURL_SOCKET_BAD;
+    forget_sockets(e);
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->wake, NULL);
     if (setup_curl(e, err) != OTELC_OK) {
