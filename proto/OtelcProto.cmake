@@ -1,7 +1,11 @@
-# Generates the OTLP nanopb C code at build time (never committed) with Debian's generator.
-# Included by exporters/otlp_http, which compiles the sources into otelc_otlp_http and exports the
-# include directory (build tree only) to the receiver and tests.
+# Generates the OTLP nanopb C code at build time (never committed) with Debian's generator, and compiles
+# it once into the object library otelc_otlp_proto (position independent, so both the static and the
+# shared exporter take the same objects). Included by exporters/otlp_http.
 # Sets OTELC_PROTO_SOURCES and OTELC_PROTO_INCLUDE_DIR.
+#
+# The generated files belong to exactly one target: when the static and the shared exporter each listed
+# them, a parallel build ran the generator for the same file twice at once, and the two runs raced on
+# creating its directory (FileExistsError in a fresh build tree).
 set(OTELC_PROTO_DIR ${PROJECT_SOURCE_DIR}/proto)
 set(OTELC_PROTO_INCLUDE_DIR ${PROJECT_BINARY_DIR}/proto)
 # The generator must run on Debian's python3 (it imports google.protobuf), so call the script itself.
@@ -24,4 +28,13 @@ foreach(p common/v1/common resource/v1/resource trace/v1/trace collector/trace/v
     COMMENT "nanopb: ${rel}.proto"
     VERBATIM)
   list(APPEND OTELC_PROTO_SOURCES ${out}.pb.c)
+  # The generator creates the output directory without tolerating one that appears meanwhile; make it
+  # at configure time so no two generator runs ever create the same directory.
+  get_filename_component(out_dir ${out} DIRECTORY)
+  file(MAKE_DIRECTORY ${out_dir})
 endforeach()
+
+find_path(OTELC_NANOPB_INCLUDE pb_encode.h REQUIRED)
+add_library(otelc_otlp_proto OBJECT ${OTELC_PROTO_SOURCES})
+set_target_properties(otelc_otlp_proto PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_include_directories(otelc_otlp_proto PRIVATE ${OTELC_PROTO_INCLUDE_DIR} ${OTELC_NANOPB_INCLUDE})
