@@ -1,10 +1,11 @@
 # Generates the OTLP nanopb C code at build time (never committed) with Debian's generator, and compiles
-# it once into the object library otelc_otlp_proto (position independent, so both the static and the
-# shared exporter take the same objects). Included by exporters/otlp_http.
+# it once into the object library otelc_otlp_proto, which the receiver (and through it the tests) links
+# to decode requests. The exporter libraries use only the generated headers (field tags); they depend on
+# this target so the headers exist before they compile. Included by exporters/otlp_http.
 # Sets OTELC_PROTO_SOURCES and OTELC_PROTO_INCLUDE_DIR.
 #
 # The generated files belong to exactly one target: when the static and the shared exporter each listed
-# them, a parallel build ran the generator for the same file twice at once, and the two runs raced on
+# them as sources, a parallel build ran the generator for the same file twice at once, and the two runs raced on
 # creating its directory (FileExistsError in a fresh build tree).
 set(OTELC_PROTO_DIR ${PROJECT_SOURCE_DIR}/proto)
 set(OTELC_PROTO_INCLUDE_DIR ${PROJECT_BINARY_DIR}/proto)

@@ -1,11 +1,13 @@
 /* Short names for the generated nanopb field tags of the OTLP trace messages, shared by the exporter's
- * encoder and the receiver's decoder so both read field numbers from the same generated headers.
+ * encoder and response decoder and the receiver's decoder so both read field numbers from the same generated headers.
  * Private to the build (not installed). */
 #ifndef OTELC_PROTO_OTLP_TAGS_H
 #define OTELC_PROTO_OTLP_TAGS_H
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
+#define T_RESP(f) opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_##f##_tag
+#define T_PSUCC(f) opentelemetry_proto_collector_trace_v1_ExportTracePartialSuccess_##f##_tag
 #define T_REQ(f) opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_##f##_tag
 #define T_RS(f) opentelemetry_proto_trace_v1_ResourceSpans_##f##_tag
 #define T_SS(f) opentelemetry_proto_trace_v1_ScopeSpans_##f##_tag

@@ -15,6 +15,9 @@
 #include "otelc/exporters/otlp_http.h"
 #include "otlp_internal.h"
 
+#include <pb_encode.h>
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
 /* trace id 01..10, span id 11..18, name "a", INTERNAL, start 1, end 2, sampled, one int attribute
  * k=1, status ERROR "x"; no resource, no scope. Every byte below is written out by hand from the
  * protobuf wire format and the field numbers of trace.proto. */
@@ -267,12 +270,81 @@ static void test_retry_after_parsing(void **state) {
     assert_int_equal(otelc__otlp_retry_after_ms("99999999999999999999", 0), -1);
 }
 
+static bool encode_cstr(pb_ostream_t *out, const pb_field_t *field, void *const *arg) {
+    const char *str = *arg;
+    return pb_encode_tag_for_field(out, field) && pb_encode_string(out, (const pb_byte_t *)str, strlen(str));
+}
+
+/* The exporter decodes the response by hand (no generated descriptors in the library); the receiver's
+ * generated encoder is the oracle. */
+static size_t encode_response(uint8_t *buf, size_t cap, bool has_partial, int64_t rejected, const char *msg) {
+    opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse r =
+        opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
+    r.has_partial_success = has_partial;
+    r.partial_success.rejected_spans = rejected;
+    if (msg) {
+        r.partial_success.error_message.funcs.encode = encode_cstr;
+        r.partial_success.error_message.arg = (void *)msg;
+    }
+    pb_ostream_t out = pb_ostream_from_buffer(buf, cap);
+    assert_true(pb_encode(&out, opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields, &r));
+    return out.bytes_written;
+}
+
+static void test_partial_success_decoding(void **state) {
+    (void)state;
+    uint8_t buf[1024];
+    char msg[16];
+    int64_t rej = -1;
+    size_t n = encode_response(buf, sizeof buf, true, 7, "too old");
+    assert_true(otelc__otlp_decode_partial_success(buf, n, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 7);
+    assert_string_equal(msg, "too old");
+    /* An empty body and a response without partial_success: full success. */
+    assert_true(otelc__otlp_decode_partial_success(buf, 0, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 0);
+    assert_string_equal(msg, "");
+    n = encode_response(buf, sizeof buf, false, 0, NULL);
+    assert_true(otelc__otlp_decode_partial_success(buf, n, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 0);
+    /* A message longer than the caller's buffer is cut, the rest skipped. */
+    n = encode_response(buf, sizeof buf, true, 1, "a message longer than sixteen bytes");
+    assert_true(otelc__otlp_decode_partial_success(buf, n, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 1);
+    assert_string_equal(msg, "a message longe");
+    /* Unknown fields (a newer collector) are skipped at both levels: field 9 varint in the response,
+     * field 3 fixed64 and field 4 string in partial_success. */
+    const uint8_t unknown[] = {0x48, 0x05,                                     /* 9: 5 */
+                               0x0a, 0x11,                                     /* 1: partial_success, 17 bytes */
+                               0x19, 1, 2, 3, 4, 5, 6, 7, 8,                   /* 3: fixed64 */
+                               0x08, 0x03,                                     /* rejected_spans 3 */
+                               0x22, 0x01, 'z',                                /* 4: "z" */
+                               0x12, 0x01, 'm'};                               /* error_message "m" */
+    assert_true(otelc__otlp_decode_partial_success(unknown, sizeof unknown, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 3);
+    assert_string_equal(msg, "m");
+    /* Malformed: truncated, a length past the end, a bad wire type. Nothing is reported. */
+    n = encode_response(buf, sizeof buf, true, 7, "too old");
+    for (size_t cut = 1; cut < n; cut++) {
+        rej = -1;
+        assert_false(otelc__otlp_decode_partial_success(buf, cut, &rej, msg, sizeof msg));
+        assert_int_equal(rej, 0);
+        assert_string_equal(msg, "");
+    }
+    const uint8_t past_end[] = {0x0a, 0x7f, 0x08, 0x01};
+    assert_false(otelc__otlp_decode_partial_success(past_end, sizeof past_end, &rej, msg, sizeof msg));
+    const uint8_t bad_wire[] = {0x0f, 0x00};
+    assert_false(otelc__otlp_decode_partial_success(bad_wire, sizeof bad_wire, &rej, msg, sizeof msg));
+    assert_int_equal(rej, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_bytes), cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_env_rules),           cmocka_unit_test(test_create_validation),
         cmocka_unit_test(test_decoder_rejects_garbage),  cmocka_unit_test(test_decoder_survives_corruption),
         cmocka_unit_test(test_retry_after_parsing),
+        cmocka_unit_test(test_partial_success_decoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,9 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <pb_decode.h>
-
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "otelc/log.h"
 #include "otelc/sdk/counters.h"
 #include "otelc/sdk/fork.h"
@@ -82,14 +79,6 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_
 
 /* ---- partial success ---- */
 
-static bool read_str(pb_istream_t *stream, const pb_field_t *field, void **arg) {
-    char *out = *arg;
-    size_t n = stream->bytes_left < 255 ? stream->bytes_left : 255;
-    if (!pb_read(stream, (pb_byte_t *)out, n)) return false;
-    out[n] = 0;
-    return pb_read(stream, NULL, stream->bytes_left); /* skip the rest of a long message */
-}
-
 static void handle_partial_success(otlp_exporter *e) {
     int64_t rejected = 0;
     char msg[256] = "";
@@ -104,13 +93,8 @@ static void handle_partial_success(otlp_exporter *e) {
         if (cJSON_IsString(m)) snprintf(msg, sizeof msg, "%s", m->valuestring);
         cJSON_Delete(root);
     } else {
-        opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse resp =
-            opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
-        resp.partial_success.error_message.funcs.decode = read_str;
-        resp.partial_success.error_message.arg = msg;
-        pb_istream_t in = pb_istream_from_buffer(e->response.data, e->response.len);
-        if (!pb_decode(&in, opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields, &resp)) return;
-        rejected = resp.partial_success.rejected_spans;
+        if (!otelc__otlp_decode_partial_success(e->response.data, e->response.len, &rejected, msg, sizeof msg))
+            return;
     }
     if (rejected > 0) otelc_sdk_counter_add(OTELC_COUNTER_SPANS_REJECTED, (uint64_t)rejected);
     if ((rejected > 0 || msg[0]) && !e->partial_reported) {

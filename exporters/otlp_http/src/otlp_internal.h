@@ -2,6 +2,7 @@
 #ifndef OTELC_OTLP_INTERNAL_H
 #define OTELC_OTLP_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,12 @@ struct curl_slist;
  * entry left out, naming var). */
 OTELC__HIDDEN void otelc__otlp_headers_clean(char *spec, const char *var);
 OTELC__HIDDEN otelc_status otelc__otlp_parse_headers(const char *spec, struct curl_slist **list, otelc_error *err);
+
+/* Decodes the protobuf body of an export response: rejected_spans and error_message of its
+ * partial_success (0 and "" when absent; msg truncated to cap - 1 bytes). False, with both reset, when
+ * the body is malformed. Pure function, any thread. */
+OTELC__HIDDEN bool otelc__otlp_decode_partial_success(const uint8_t *body, size_t len, int64_t *rejected, char *msg,
+                                                      size_t cap);
 
 /* Retry-After value (delay-seconds or HTTP-date) in milliseconds from now; -1 when absent/invalid. */
 OTELC__HIDDEN int64_t otelc__otlp_retry_after_ms(const char *value, int64_t now_unix_s);
