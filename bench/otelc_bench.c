@@ -365,23 +365,17 @@ typedef struct producer {
     double cpu_ns;   /* out: its CPU time (-1 if unknown) */
 } producer;
 
-static double thread_cpu_ns(void) {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void *producer_main(void *arg) {
     producer *pr = arg;
     pthread_barrier_wait(pr->start);
-    double c0 = thread_cpu_ns();
+    double c0 = cpu_now().thread;
     uint64_t n = 0;
     while (!atomic_load_explicit(pr->stop, memory_order_relaxed)) {
         for (int i = 0; i < 64; i++) one_span(pr->tracer);
         n += 64;
     }
     pr->end_ns = mono_ns();
-    double c1 = thread_cpu_ns();
+    double c1 = cpu_now().thread;
     pr->cpu_ns = c0 >= 0 && c1 >= 0 ? c1 - c0 : -1;
     pr->spans = n;
     return NULL;

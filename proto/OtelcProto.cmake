@@ -5,8 +5,8 @@
 # Sets OTELC_PROTO_SOURCES and OTELC_PROTO_INCLUDE_DIR.
 #
 # The generated files belong to exactly one target: when the static and the shared exporter each listed
-# them as sources, a parallel build ran the generator for the same file twice at once, and the two runs raced on
-# creating its directory (FileExistsError in a fresh build tree).
+# them as sources, a parallel build ran the generator for the same file twice at once, and the two runs
+# raced on creating its directory (FileExistsError in a fresh build tree).
 set(OTELC_PROTO_DIR ${PROJECT_SOURCE_DIR}/proto)
 set(OTELC_PROTO_INCLUDE_DIR ${PROJECT_BINARY_DIR}/proto)
 # The generator must run on Debian's python3 (it imports google.protobuf), so call the script itself.

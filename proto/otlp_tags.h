@@ -1,5 +1,6 @@
 /* Short names for the generated nanopb field tags of the OTLP trace messages, shared by the exporter's
- * encoder and response decoder and the receiver's decoder so both read field numbers from the same generated headers.
+ * encoder and response decoder and by the receiver's decoder, so all read field numbers from the same
+ * generated headers.
  * Private to the build (not installed). */
 #ifndef OTELC_PROTO_OTLP_TAGS_H
 #define OTELC_PROTO_OTLP_TAGS_H
