@@ -5,19 +5,16 @@
  * One worker thread drains it and exports when a batch is full, the schedule delay passes, or a
  * flush/shutdown asks.
  *
- * Lanes. The queue is split into lanes (Vyukov's sequence-numbered cells, one ring each) whose
- * capacities add up to max_queue_size, so the memory bound is the configured one. Each thread is given a
- * lane round-robin at its first span; producers on different cores then CAS different positions and
- * write different cells (one shared position and neighbouring cells cost a cache-line transfer per span
- * with two producers). A thread whose lane is full takes a free slot in another lane, so one thread alone
- * still has the whole capacity. The worker drains all lanes; spans keep no order across lanes (the
- * specification asks for none).
+ * The queue (span_queue.c): a ring per producing thread, so producers on different cores share no
+ * cache line per span; a bound of max_queue_size spans over all rings, taken in chunks; the worker reads
+ * span pointers only, and each thread releases its own exported spans. Spans keep no order across
+ * threads (the specification asks for none).
  *
  * Waking the worker. A producer's futex wake costs microseconds in a paravirtualised VM, and the worker's
  * sleep/wake round trips are most of its CPU per span. So while spans keep flowing the worker naps: it
  * measures the arrival rate and sleeps on a timed wait until the queue is expected to hold a full batch
- * (state NAPPING), and producers signal it only when the queue passes a high-water mark (3/4 full) on
- * the spill path. When the rate is low (a batch takes longer than NAP_MAX_NS to arrive) the worker
+ * (state NAPPING), and producers signal it only when the queue passes a high-water mark (3/4 full) as
+ * they take room. When the rate is low (a batch takes longer than NAP_MAX_NS to arrive) the worker
  * sleeps until the schedule delay (state IDLE) and the producer that fills a batch signals it, as the
  * specification describes. Signals are sent after unlocking, so the woken worker does not block on the
  * mutex the producer still holds, and only the producer that flips the state signals.
@@ -52,10 +49,8 @@
 
 #include "internal.h"
 #include "otelc/sdk/processor.h"
-#include "span_pool.h"
+#include "span_queue.h"
 
-#define AUTO_LANES_MAX 8u /* queue_lanes = 0: online CPUs, at most this many */
-#define MAX_LANES 64u
 #define NAP_MIN_NS 10000ull    /* shortest nap: below this the worker would mostly pay for waking */
 #define NAP_MAX_NS 5000000ull  /* a batch arriving slower than this: sleep until signalled (IDLE) */
 #define YIELD_MAX_US 1000000u
@@ -71,32 +66,13 @@ enum {
     W_EXITED,      /* no worker (not started after fork, or gone) */
 };
 
-/* seq is 2*pos when the cell is free for the push at pos, 2*pos + 1 once that push is done (doubled so
- * that a lane of capacity 1 still tells "pushed at pos" from "free for pos + cap"). */
-typedef struct cell {
-    atomic_size_t seq;
-    otelc_span *span;
-    park_owner *owner; /* the span's allocating thread, carried so the worker never reads the span */
-} cell;
-
-typedef struct lane {
-    _Alignas(64) atomic_size_t enq_pos; /* producers */
-    _Alignas(64) size_t head;           /* consumer only (the worker, or whoever holds the queue alone) */
-    atomic_size_t deq_pos;              /* head, published once per batch for producers' estimates */
-    cell *cells;
-    size_t cap;
-    size_t mask; /* cap - 1 when cap is a power of two: no division per push */
-} lane;
-
 typedef struct batch {
     atomic_uint refs;
     otelc_exporter *exporter;
     otelc_batch_options o;
-    lane *lanes; /* nlanes, 64-byte aligned inside lanes_mem */
-    void *lanes_mem;
-    unsigned nlanes;
-    unsigned lane_mask; /* nlanes - 1 when nlanes is a power of two, else UINT_MAX */
-    size_t high_water; /* producers in NAPPING signal past this many queued spans */
+    span_queue *q;
+    size_t low_room; /* producers in NAPPING signal when the room left falls below this (3/4 full) */
+    _Atomic size_t idle_wake_room; /* producers in IDLE signal when the room left falls to this */
     uint64_t yield_ns;
     _Alignas(64) atomic_int wstate;
     _Alignas(64) pthread_mutex_t lock;
@@ -110,10 +86,8 @@ typedef struct batch {
     unsigned fork_generation;
     _Atomic uint64_t next_start_ns; /* CLOCK_MONOTONIC time of the next start attempt; UINT64_MAX: none due */
     bool start_failed;              /* the last start failed (logged once until one succeeds) */
-    unsigned next_pop_lane; /* worker: lane the next batch starts from (fairness) */
     pthread_t thread;
     otelc_span **scratch;
-    park_owner **owners;
     otelc__views view_store; /* the views' storage, kept between batches (worker only) */
     struct batch *next_live;
 } batch;
@@ -122,8 +96,6 @@ static pthread_mutex_t g_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static batch *g_live;
 static atomic_uint g_fork_generation;
 static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
-static atomic_uint g_lane_ticket;           /* round-robin lane assignment, process-wide */
-static _Thread_local unsigned t_lane_ticket; /* 0 = not assigned yet */
 
 static uint64_t mono_ns(void) {
     struct timespec ts;
@@ -131,116 +103,15 @@ static uint64_t mono_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- lanes ---- */
-
-static inline cell *cell_at(lane *l, size_t pos) { return &l->cells[l->mask ? (pos & l->mask) : (pos % l->cap)]; }
-
-static bool lane_push(lane *l, otelc_span *span, park_owner *owner) {
-    size_t pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
-    cell *c;
-    for (;;) {
-        c = cell_at(l, pos);
-        size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-        intptr_t dif = (intptr_t)seq - (intptr_t)(2 * pos);
-        if (dif == 0) {
-            if (atomic_compare_exchange_weak_explicit(&l->enq_pos, &pos, pos + 1, memory_order_relaxed,
-                                                      memory_order_relaxed))
-                break;
-        } else if (dif < 0) {
-            return false; /* full */
-        } else {
-            pos = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
-        }
-    }
-    c->span = span;
-    c->owner = owner;
-    atomic_store_explicit(&c->seq, 2 * pos + 1, memory_order_release);
-    return true;
-}
-
-/* Single consumer. owner may be NULL. Does not publish deq_pos (lane_publish, once per batch). */
-static otelc_span *lane_pop(lane *l, park_owner **owner) {
-    size_t pos = l->head;
-    cell *c = cell_at(l, pos);
-    size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
-    if ((intptr_t)seq - (intptr_t)(2 * pos + 1) < 0) return NULL; /* empty (or a push still in flight) */
-    otelc_span *s = c->span;
-    if (owner) *owner = c->owner;
-    l->head = pos + 1;
-    atomic_store_explicit(&c->seq, 2 * (pos + l->cap), memory_order_release);
-    return s;
-}
-
-static inline void lane_publish(lane *l) { atomic_store_explicit(&l->deq_pos, l->head, memory_order_release); }
-
-/* Any span from any lane (consumer only): for the paths that empty the queue. */
-static otelc_span *queue_pop_any(batch *b) {
-    for (unsigned i = 0; i < b->nlanes; i++) {
-        otelc_span *s = lane_pop(&b->lanes[i], NULL);
-        if (s) {
-            lane_publish(&b->lanes[i]);
-            return s;
-        }
-    }
-    return NULL;
-}
-
-/* Spans queued, as the consumer sees them (exact but for pushes in flight). */
-static size_t queued_consumer(batch *b) {
-    size_t n = 0;
-    for (unsigned i = 0; i < b->nlanes; i++) {
-        size_t e = atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_acquire);
-        n += e - b->lanes[i].head;
-    }
-    return n;
-}
-
-/* Spans queued, as a producer estimates them (an over-estimate by at most a batch's pops). */
-static size_t queued_producer(batch *b) {
-    size_t n = 0;
-    for (unsigned i = 0; i < b->nlanes; i++) {
-        size_t e = atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_relaxed);
-        size_t d = atomic_load_explicit(&b->lanes[i].deq_pos, memory_order_relaxed);
-        n += e > d ? e - d : 0;
-    }
-    return n;
-}
-
-static size_t enq_total(batch *b) {
-    size_t n = 0;
-    for (unsigned i = 0; i < b->nlanes; i++) n += atomic_load_explicit(&b->lanes[i].enq_pos, memory_order_relaxed);
-    return n;
-}
-
-static inline unsigned my_lane(batch *b) {
-    unsigned t = t_lane_ticket;
-    if (__builtin_expect(t == 0, 0)) {
-        t = atomic_fetch_add_explicit(&g_lane_ticket, 1, memory_order_relaxed) + 1;
-        if (t == 0) t = atomic_fetch_add_explicit(&g_lane_ticket, 1, memory_order_relaxed) + 1;
-        t_lane_ticket = t;
-    }
-    /* No division per span when the lane count is a power of two (1, 2, 4, 8: the usual CPU counts). */
-    return b->lane_mask != UINT_MAX ? (t - 1) & b->lane_mask : (t - 1) % b->nlanes;
-}
-
 /* ---- shared state lifetime ---- */
 
-static void lanes_free(batch *b) {
-    if (b->lanes)
-        for (unsigned i = 0; i < b->nlanes; i++) otelc_free(b->lanes[i].cells);
-    otelc_free(b->lanes_mem);
-}
-
 static void batch_free(batch *b) {
-    otelc_span *s;
-    while ((s = queue_pop_any(b))) otelc_span_release(s);
+    otelc__sq_destroy(b->q); /* releases what is still queued */
     otelc_exporter_destroy(b->exporter);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
     pthread_cond_destroy(&b->done);
-    lanes_free(b);
     otelc_free(b->scratch);
-    otelc_free(b->owners);
     otelc__views_free(&b->view_store);
     otelc_free(b);
 }
@@ -252,29 +123,15 @@ static void batch_unref(batch *b) {
 /* ---- worker ---- */
 
 static void drop_all_queued(batch *b) {
-    otelc_span *s;
-    while ((s = queue_pop_any(b))) {
-        otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, 1);
-        otelc_span_release(s);
-    }
+    size_t n = otelc__sq_drop_all(b->q);
+    if (n) otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, n);
 }
 
-/* Exports one batch, taken from the lanes in turn; returns how many spans it took from the queue. */
+static size_t queued_consumer(batch *b) { return otelc__sq_queued(b->q); }
+
+/* Exports one batch; returns how many spans it took from the queue. */
 static size_t export_one_batch(batch *b) {
-    size_t n = 0, max = b->o.max_export_batch_size;
-    unsigned first = b->next_pop_lane;
-    for (unsigned k = 0; k < b->nlanes && n < max; k++) {
-        lane *l = &b->lanes[(first + k) % b->nlanes];
-        size_t n0 = n;
-        while (n < max) {
-            otelc_span *s = lane_pop(l, &b->owners[n]);
-            if (!s) break;
-            b->scratch[n] = s;
-            n++;
-        }
-        if (n != n0) lane_publish(l);
-    }
-    b->next_pop_lane = (first + 1) % b->nlanes;
+    size_t n = otelc__sq_take(b->q, b->scratch, b->o.max_export_batch_size);
     if (n == 0) return 0;
     atomic_store(&b->wstate, W_EXPORTING);
     /* Views are built only for the spans the exporter reads (span_batch.c). */
@@ -283,7 +140,7 @@ static size_t export_one_batch(batch *b) {
                                 : OTELC_EXPORT_FAILURE;
     atomic_store(&b->wstate, W_RUNNING);
     otelc__count(r == OTELC_EXPORT_SUCCESS ? OTELC_COUNTER_SPANS_EXPORTED : OTELC_COUNTER_SPANS_EXPORT_FAILED, n);
-    otelc__spans_release_deferred(b->scratch, b->owners, n);
+    otelc__sq_settle(b->q); /* the threads that queued them release them */
     return n;
 }
 
@@ -309,7 +166,7 @@ typedef struct rate_probe {
  * it (sleep until signalled). Updates the probe. */
 static uint64_t next_nap(batch *b, rate_probe *rp) {
     uint64_t now = mono_ns();
-    size_t e = enq_total(b);
+    size_t e = otelc__sq_pushed(b->q);
     size_t arrived = e - rp->enq;
     uint64_t dt = now - rp->t;
     rp->t = now;
@@ -335,7 +192,7 @@ static void *worker_main(void *arg) {
     batch *b = arg;
     set_timer_slack();
     struct timespec deadline;
-    rate_probe rp = {mono_ns(), enq_total(b)};
+    rate_probe rp = {mono_ns(), otelc__sq_pushed(b->q)};
     uint64_t nap_ns = 0;
     pthread_mutex_lock(&b->lock);
     deadline_after(&deadline, b->o.schedule_delay_ms);
@@ -343,8 +200,14 @@ static void *worker_main(void *arg) {
         bool timed_out = false;
         while (!b->stop && b->flush_requested == b->flush_completed) {
             int mode = nap_ns ? W_NAPPING : W_IDLE;
+            size_t queued = queued_consumer(b), want = b->o.max_export_batch_size;
+            if (mode == W_IDLE) {
+                /* Producers wake us once the room taken since now covers the rest of a batch. */
+                size_t room = otelc__sq_room(b->q), rest = queued < want ? want - queued : 0;
+                atomic_store(&b->idle_wake_room, room > rest ? room - rest : 0);
+            }
             atomic_store(&b->wstate, mode); /* seq_cst: ordered before the queue check below */
-            if (queued_consumer(b) >= b->o.max_export_batch_size) break; /* a producer raced the state */
+            if (queued_consumer(b) >= want) break; /* a producer raced the state */
             struct timespec until = deadline;
             if (mode == W_NAPPING) {
                 uint64_t wake_at = mono_ns() + nap_ns;
@@ -379,7 +242,7 @@ static void *worker_main(void *arg) {
             }
         } else {
             while (queued_consumer(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
-            if (timed_out && !export_one_batch(b)) otelc__span_release_all_parked(); /* idle: tidy up */
+            if (timed_out && !export_one_batch(b)) otelc__sq_release_exported(b->q); /* idle: tidy up */
         }
         nap_ns = next_nap(b, &rp);
 
@@ -464,21 +327,9 @@ static void wake_worker(batch *b, int seen) {
     pthread_cond_signal(&b->wake);
 }
 
-/* Pushes into the thread's lane, else into any lane with room. *spilled says the own lane was full. */
-static bool queue_push(batch *b, otelc_span *span, park_owner *owner, unsigned home, bool *spilled) {
-    if (__builtin_expect(lane_push(&b->lanes[home], span, owner), 1)) return true;
-    *spilled = true;
-    for (unsigned k = 1; k < b->nlanes; k++) {
-        unsigned i = home + k;
-        if (i >= b->nlanes) i -= b->nlanes;
-        if (lane_push(&b->lanes[i], span, owner)) return true;
-    }
-    return false;
-}
-
 /* The queue is full. If the worker can drain it soon without waiting on the network (woken, draining,
  * or about to be woken by us), give it the CPU for up to yield_ns, retrying; otherwise drop at once. */
-static bool push_when_full(batch *b, otelc_span *span, park_owner *owner, unsigned home) {
+static bool push_when_full(batch *b, otelc_span *span) {
     if (b->yield_ns == 0) return false;
     uint64_t deadline = 0;
     for (;;) {
@@ -491,8 +342,8 @@ static bool push_when_full(batch *b, otelc_span *span, park_owner *owner, unsign
             return false;
         }
         sched_yield();
-        bool spilled = false;
-        if (queue_push(b, span, owner, home, &spilled)) return true;
+        bool took_room = false;
+        if (otelc__sq_push(b->q, span, false, &took_room)) return true;
     }
 }
 
@@ -504,32 +355,33 @@ static void batch_enqueue(batch *b, otelc_span *span) {
         start_worker_or_retry_later(b);
         pthread_mutex_unlock(&b->lock);
     }
-    park_owner *owner = ((sdk_span *)span)->owner;
-    unsigned home = my_lane(b);
-    bool spilled = false;
-    if (__builtin_expect(!queue_push(b, span, owner, home, &spilled), 0) && !push_when_full(b, span, owner, home)) {
+    bool took_room = false;
+    bool low_rate = atomic_load_explicit(&b->wstate, memory_order_relaxed) == W_IDLE;
+    if (__builtin_expect(!otelc__sq_push(b->q, span, low_rate, &took_room), 0) && !push_when_full(b, span)) {
         /* A worker that could not start leaves the queue full: retry its start here too, or no span end
          * would ever reach the retry below. */
-        if (!start_retry_due(b) || (retry_start(b), !push_when_full(b, span, owner, home))) {
+        if (!start_retry_due(b) || (retry_start(b), !push_when_full(b, span))) {
             otelc_span_release(span);
             otelc__count(OTELC_COUNTER_SPANS_DROPPED_QUEUE, 1);
             return;
         }
     }
-    /* Pairs with the worker's store of its state then its queue check. On x86 the CAS in lane_push is
-     * already a full barrier; elsewhere a fence orders our push before reading the state. */
+    /* Pairs with the worker's store of its state then its queue check. Without a full barrier here (x86
+     * has one only in the room/credit updates before the push) a wake can be missed; the worker then
+     * finds the span at its next nap or, when idle, by the schedule delay or the next push's wake. A
+     * fence per span would cost more than that rare delay; elsewhere the fence is cheap enough. */
 #if !defined(__x86_64__) && !defined(__i386__)
     atomic_thread_fence(memory_order_seq_cst);
 #endif
     int st = atomic_load_explicit(&b->wstate, memory_order_relaxed);
     if (__builtin_expect(st < W_IDLE, 1)) return; /* running or already woken: the common case under load */
     if (st == W_IDLE) {
-        /* Low rate: the specification's trigger, a full batch queued. */
-        if (queued_producer(b) >= b->o.max_export_batch_size) wake_worker(b, st);
-    } else if (st == W_NAPPING && spilled) {
+        /* Low rate: the specification's trigger, a full batch queued (room is taken a span at a time). */
+        if (otelc__sq_room(b->q) <= atomic_load_explicit(&b->idle_wake_room, memory_order_relaxed)) wake_worker(b, st);
+    } else if (st == W_NAPPING && took_room) {
         /* The worker wakes by itself when a batch should be ready; wake it early only when spans come
          * faster than it estimated and the queue is filling up. */
-        if (queued_producer(b) >= b->high_water) wake_worker(b, st);
+        if (otelc__sq_room(b->q) < b->low_room) wake_worker(b, st);
     } else if (st == W_EXITED && start_retry_due(b)) {
         retry_start(b);
     }
@@ -565,11 +417,11 @@ static otelc_status batch_flush(void *self, uint32_t timeout_ms) {
     pthread_mutex_lock(&b->lock);
     /* A flush does not wait for the retry interval, but starts no thread for an empty queue (at exit,
      * say, in a fork child that never ended a span). */
-    if (queued_producer(b) > 0) start_worker_or_retry_later(b);
+    if (queued_consumer(b) > 0) start_worker_or_retry_later(b);
     if (!b->worker_started || b->worker_exited) {
         /* No worker (stopped, or it cannot start): nothing can be exported, so only an empty queue is
          * flushed. */
-        bool empty = queued_producer(b) == 0;
+        bool empty = queued_consumer(b) == 0;
         pthread_mutex_unlock(&b->lock);
         return empty ? OTELC_OK : OTELC_ERR_INTERNAL;
     }
@@ -611,9 +463,10 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
     }
     /* Spans that raced in after the worker exited are dropped and counted. */
     drop_all_queued(b);
-    /* Settle the exported spans the worker parked, so that once shutdown returns every span this
-     * processor exported has been released (memory accounting does not leak into later work). */
-    otelc__span_release_all_parked();
+    /* Release the exported spans their threads have not released yet, so that once shutdown returns
+     * every span this processor exported has been released (memory accounting does not leak into later
+     * work). */
+    otelc__sq_release_exported(b->q);
     return otelc_exporter_shutdown(b->exporter, timeout_ms);
 }
 
@@ -622,6 +475,12 @@ static void batch_destroy(void *self) { batch_unref(self); }
 static const otelc_processor_ops batch_ops = {NULL, batch_on_end, batch_flush, batch_shutdown, batch_destroy};
 
 /* ---- process hooks ---- */
+
+void otelc__batch_release_exported_all(void) {
+    pthread_mutex_lock(&g_live_lock);
+    for (batch *b = g_live; b; b = b->next_live) otelc__sq_release_exported(b->q);
+    pthread_mutex_unlock(&g_live_lock);
+}
 
 static void at_exit_flush(void) {
     pthread_mutex_lock(&g_live_lock);
@@ -644,37 +503,10 @@ static void init_conds(batch *b) {
     pthread_condattr_destroy(&ca);
 }
 
-/* In the child: empties every lane. Popping until empty is not enough: a producer thread of the parent
- * that had claimed a cell (CAS on enq_pos) but not yet published it (the seq store) when fork() ran is
- * gone, so in the child that cell would never be published; the worker could never pop past it, the
- * queue would never look empty, and shutdown in the child would spin until it timed out. Likewise a pop
- * the parent's worker had not finished (head moved, the cell's seq not yet freed) would leave that cell
- * looking full for ever. So release the published cells between head and enq_pos (the parent's spans),
- * skip an unpublished one (its span, if written at all, is leaked in the child), and mark every cell
- * from head - 1 on free for its next lap, as lane_pop does. Only those cells are written: a large queue
- * is not copied page by page into the child. */
-static void lanes_reset_after_fork(batch *b) {
-    for (unsigned i = 0; i < b->nlanes; i++) {
-        lane *l = &b->lanes[i];
-        size_t head = l->head, end = atomic_load_explicit(&l->enq_pos, memory_order_relaxed);
-        /* A pop cut short leaves no push at head - 1 + cap possible, so then end - head < cap. */
-        if (head > 0 && end - head < l->cap)
-            atomic_store_explicit(&cell_at(l, head - 1)->seq, 2 * (head - 1 + l->cap), memory_order_relaxed);
-        for (size_t pos = head; pos != end; pos++) {
-            cell *c = cell_at(l, pos);
-            if (atomic_load_explicit(&c->seq, memory_order_relaxed) == 2 * pos + 1) otelc_span_release(c->span);
-            atomic_store_explicit(&c->seq, 2 * (pos + l->cap), memory_order_relaxed);
-        }
-        l->head = end;
-        atomic_store_explicit(&l->deq_pos, end, memory_order_relaxed);
-    }
-}
-
 /* In the child of fork(): only this thread exists. Locks may have been held by threads that are gone,
  * so re-create them; drop the parent's queued spans; the worker restarts lazily. */
 static void after_fork_child(void) {
     otelc__ids_after_fork();
-    otelc__pool_after_fork();
     otelc__intern_after_fork();
     otelc__counters_after_fork();
     pthread_mutex_init(&g_live_lock, NULL);
@@ -686,7 +518,7 @@ static void after_fork_child(void) {
         b->worker_exited = false;
         atomic_store(&b->wstate, W_EXITED);
         b->flush_completed = b->flush_requested;
-        lanes_reset_after_fork(b);
+        otelc__sq_after_fork_child(b->q);
     }
     atomic_fetch_add(&g_fork_generation, 1);
     otelc__fork_hooks_child(); /* exporters' and processors' own resets (otelc/sdk/fork.h) */
@@ -701,7 +533,7 @@ void otelc__fork_init(void) { pthread_once(&g_hooks_once, install_hooks); }
 
 /* ---- options and create ---- */
 
-#define MAX_QUEUE_LIMIT (1u << 24) /* 16 Mi spans: the cells alone are then 384 MiB */
+#define MAX_QUEUE_LIMIT (1u << 24) /* 16 Mi spans */
 
 void otelc_batch_options_init(otelc_batch_options *o) {
     if (!o) return;
@@ -735,33 +567,6 @@ void otelc_batch_options_init(otelc_batch_options *o) {
     }
 }
 
-/* Splits max_queue_size over the lanes (capacities add up to it exactly). */
-static bool lanes_create(batch *b, uint32_t queue, uint32_t want) {
-    unsigned n = want;
-    if (n == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus < 1 ? 1u : cpus > (long)AUTO_LANES_MAX ? AUTO_LANES_MAX : (unsigned)cpus;
-    }
-    if (n > MAX_LANES) n = MAX_LANES;
-    if (n > queue) n = queue;
-    b->lanes_mem = otelc_calloc(1, n * sizeof(lane) + 63);
-    if (!b->lanes_mem) return false;
-    b->lanes = (lane *)(((uintptr_t)b->lanes_mem + 63) & ~(uintptr_t)63);
-    b->nlanes = n;
-    b->lane_mask = (n & (n - 1)) == 0 ? n - 1 : UINT_MAX;
-    for (unsigned i = 0; i < n; i++) {
-        lane *l = &b->lanes[i];
-        l->cap = queue / n + (i < queue % n ? 1 : 0);
-        l->mask = (l->cap & (l->cap - 1)) == 0 ? l->cap - 1 : 0;
-        l->cells = otelc_calloc(l->cap, sizeof *l->cells);
-        if (!l->cells) return false;
-        for (size_t j = 0; j < l->cap; j++) atomic_init(&l->cells[j].seq, 2 * j);
-        atomic_init(&l->enq_pos, 0);
-        atomic_init(&l->deq_pos, 0);
-    }
-    return true;
-}
-
 otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const otelc_batch_options *opts,
                                               otelc_error *err) {
     otelc_batch_options o;
@@ -785,14 +590,16 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     }
     otelc__fork_init();
     batch *b = otelc_calloc(1, sizeof *b);
-    bool lanes_ok = false;
     if (b) {
-        lanes_ok = lanes_create(b, o.max_queue_size, o.queue_lanes);
+        b->q = otelc__sq_create(o.max_queue_size);
         b->scratch = otelc_calloc(o.max_export_batch_size, sizeof *b->scratch);
-        b->owners = otelc_calloc(o.max_export_batch_size, sizeof *b->owners);
     }
-    if (!b || !lanes_ok || !b->scratch || !b->owners) {
-        if (b) { lanes_free(b); otelc_free(b->scratch); otelc_free(b->owners); otelc_free(b); }
+    if (!b || !b->q || !b->scratch) {
+        if (b) {
+            otelc__sq_destroy(b->q);
+            otelc_free(b->scratch);
+            otelc_free(b);
+        }
         otelc_exporter_destroy(exporter);
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;
@@ -800,8 +607,9 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     atomic_init(&b->refs, 1);
     b->exporter = exporter;
     b->o = o;
-    b->high_water = o.max_queue_size - o.max_queue_size / 4;
-    if (b->high_water < o.max_export_batch_size) b->high_water = o.max_export_batch_size;
+    size_t high_water = o.max_queue_size - o.max_queue_size / 4;
+    if (high_water < o.max_export_batch_size) high_water = o.max_export_batch_size;
+    b->low_room = o.max_queue_size - high_water;
     b->yield_ns = (uint64_t)(o.full_queue_yield_us > YIELD_MAX_US ? YIELD_MAX_US : o.full_queue_yield_us) * 1000u;
     atomic_init(&b->wstate, W_EXITED);
     pthread_mutex_init(&b->lock, NULL);

@@ -65,17 +65,13 @@ typedef struct sdk_provider sdk_provider;
  * in a separately allocated extension. Processors and exporters get an otelc_span_data view built from
  * it when they need one (otelc__span_view, span_batch.c). */
 #define SPAN_BYTES 248u              /* with malloc's 8-byte chunk header: one 256-byte chunk */
-#define SPAN_BUF 121u                /* SPAN_BYTES minus the header below (checked in span.c) */
+#define SPAN_BUF 129u                /* SPAN_BYTES minus the header below (checked in span.c) */
 #define SPAN_ARENA_MAX (1u << 20)    /* bound on the copied data of one span beyond the inline buffer */
 
-typedef struct park_owner park_owner;
 typedef struct span_ext span_ext;
 
 typedef struct sdk_span {
     otelc_span base; /* ops, refs, state, span context (owns the trace state reference) */
-    /* Deferred release (span_pool.c): the thread that allocated the span. Read only on that thread (it
-     * travels with the span pointer through the batch queue, so the worker never touches the span). */
-    park_owner *owner;
     sdk_tracer *tracer;
     const char *name; /* in buf (at its end) or in the extension */
     uint64_t start_time_unix_nano;
@@ -198,6 +194,10 @@ OTELC_HIDDEN bool otelc__processor_adopts(const otelc_processor *p);
 
 /* Sampler used when none is given and OTEL_TRACES_SAMPLER is unset or invalid (sampler.c). */
 OTELC_HIDDEN otelc_sampler *otelc__sampler_from_env(void);
+
+/* batch.c: releases the exported spans that the threads of every live batch processor have not
+ * released yet (otelc_sdk_release_cached_memory). Any thread. */
+OTELC_HIDDEN void otelc__batch_release_exported_all(void);
 
 /* Fork handling (fork.c): modules register what to redo in the child. */
 OTELC_HIDDEN void otelc__fork_init(void);

@@ -917,7 +917,6 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     atomic_init(&s->base.state, OTELC_SPAN_STATE_RECORDING);
     s->base.context = sc;
     if (!r.trace_state && sc.trace_state) otelc_trace_state_retain(sc.trace_state);
-    s->owner = otelc__pool_owner();
     s->tracer = tracer;
     s->name = NULL;
     s->buf_end = SPAN_BUF;

@@ -1,4 +1,6 @@
-/* fork(): the child gets a working, empty pipeline (the parent's queued spans are not exported there),
+/* fork(): the child gets a working, empty pipeline (the parent's queued spans are not exported there,
+ * whichever thread queued them: this one, a thread that has exited, a thread that does not exist in the
+ * child),
  * and generates ids different from the parent's. The child reports through its exit status and a pipe
  * (no cmocka calls in the child). */
 #include "test_util.h"
@@ -15,6 +17,21 @@ typedef struct child_report {
     uint8_t span_id[8];
     int recording;
 } child_report;
+
+typedef struct other_thread {
+    otelc_tracer *tracer;
+    const char *name;
+    int n;
+    pthread_barrier_t *ended, *resume; /* resume: NULL = exit at once */
+} other_thread;
+
+static void *other_main(void *p) {
+    other_thread *o = p;
+    end_n(o->tracer, o->name, o->n);
+    pthread_barrier_wait(o->ended);
+    if (o->resume) pthread_barrier_wait(o->resume);
+    return NULL;
+}
 
 static void test_fork_child_pipeline(void **state) {
     (void)state;
@@ -37,6 +54,18 @@ static void test_fork_child_pipeline(void **state) {
     assert_int_equal(rec_count(&rec), 0);
     for (int i = 0; i < 5; i++) otelc_span_end(otelc_tracer_start_span(t, "parent-queued", NULL), 0);
     otelc_span *open_span = otelc_tracer_start_span(t, "open-across-fork", NULL);
+    /* Spans queued by other threads: one that exits before fork(), one alive in the parent across it. */
+    pthread_barrier_t ended, resume;
+    pthread_barrier_init(&ended, NULL, 2);
+    pthread_barrier_init(&resume, NULL, 2);
+    other_thread gone = {t, "exited-thread-queued", 2, &ended, NULL};
+    other_thread live = {t, "live-thread-queued", 3, &ended, &resume};
+    pthread_t gone_th, live_th;
+    assert_int_equal(pthread_create(&gone_th, NULL, other_main, &gone), 0);
+    pthread_barrier_wait(&ended);
+    pthread_join(gone_th, NULL);
+    assert_int_equal(pthread_create(&live_th, NULL, other_main, &live), 0);
+    pthread_barrier_wait(&ended);
 
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -64,6 +93,10 @@ static void test_fork_child_pipeline(void **state) {
         _exit(w == (ssize_t)sizeof r && st == OTELC_OK ? 0 : 3);
     }
     close(fds[1]);
+    pthread_barrier_wait(&resume);
+    pthread_join(live_th, NULL);
+    pthread_barrier_destroy(&ended);
+    pthread_barrier_destroy(&resume);
     /* The parent's next ids, drawn at the same point of its generator as the child's. */
     otelc_span *ps = otelc_tracer_start_span(t, "parent-after-fork", NULL);
     otelc_span_context psc = otelc_span_get_context(ps);
@@ -86,7 +119,9 @@ static void test_fork_child_pipeline(void **state) {
     otelc_span_end(ps, 0);
     otelc_span_end(open_span, 0);
     assert_int_equal(otelc_tracer_provider_force_flush(tp, 30000), OTELC_OK);
-    assert_int_equal(rec_count(&rec), 7);
+    assert_int_equal(rec_count(&rec), 7 + 2 + 3);
+    assert_non_null(rec_find(&rec, "exited-thread-queued"));
+    assert_non_null(rec_find(&rec, "live-thread-queued"));
     assert_null(rec_find(&rec, "child-span"));
     otelc_tracer_provider_destroy(tp);
     rec_fini(&rec);

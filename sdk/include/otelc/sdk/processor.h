@@ -41,11 +41,9 @@ typedef struct otelc_batch_options {
     uint32_t max_export_batch_size; /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512 (<= queue size) */
     /* otelc extensions. A caller compiled against the four fields above (smaller struct_size) gets the
      * defaults for these. */
-    /* Lanes the queue is split into, default 0 = automatic (online CPUs, at most 8). Application threads
-     * are assigned a lane round-robin at their first span, so producers on different cores do not share
-     * queue cache lines. The lanes' capacities add up to max_queue_size (the memory bound stays
-     * max_queue_size spans); a thread whose lane is full uses another lane's free slots. Clamped to
-     * [1, max_queue_size]. */
+    /* Ignored; kept so that code setting it still compiles and older callers keep the layout. The queue
+     * used to be split into this many lanes; it now has one ring per thread (see the batch processor
+     * below), which needs no setting. */
     uint32_t queue_lanes;
     /* OTELC_BSP_FULL_QUEUE_YIELD_US, default 50. When the queue is full and the worker is runnable or
      * draining but NOT inside an exporter call, the ending thread gives up its CPU (sched_yield) for at
@@ -60,7 +58,9 @@ typedef struct otelc_batch_options {
 OTELC_API void otelc_batch_options_init(otelc_batch_options *opts);
 
 /* Batch: on_end pushes into a bounded lock-free queue (a full queue drops the span and counts it);
- * a worker thread exports when a batch is full or the delay passes. Shutdown exports what is queued
+ * a worker thread exports when a batch is full or the delay passes. Each thread has its own ring in
+ * the queue (max_queue_size bounds them all together), and releases its own spans once they are
+ * exported, so producers on different cores share no cache line per span. Shutdown exports what is queued
  * within the timeout. Takes ownership of exporter (also on failure). opts NULL = defaults (+env).
  * Returns NULL and fills err on invalid options or failure to start the worker. */
 OTELC_API otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter,

@@ -1,0 +1,346 @@
+/* The batch queue (a ring per thread, span_queue.c) and the full-queue yield: every span exported
+ * exactly once from many threads, the capacity bound over all threads (max_queue_size), one thread
+ * alone filling the whole capacity, the room of exited threads coming back, rings of exited threads
+ * exported and freed, one thread feeding many processors, producers never waiting while the worker is
+ * inside a blocked exporter, and the otelc options (struct_size versioning,
+ * OTELC_BSP_FULL_QUEUE_YIELD_US). */
+#include "test_util.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+static otelc_processor *batch_queue(rec_exporter *rec, uint32_t queue, uint32_t batch, uint32_t yield_us) {
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    bo.max_queue_size = queue;
+    bo.max_export_batch_size = batch;
+    bo.schedule_delay_ms = 3600000;
+    bo.full_queue_yield_us = yield_us;
+    return batch_from(rec, &bo);
+}
+
+typedef struct producer_arg {
+    otelc_tracer *tracer;
+    pthread_barrier_t *start;
+    int n;
+    const char *name;
+} producer_arg;
+
+static void *producer(void *p) {
+    producer_arg *a = p;
+    if (a->start) pthread_barrier_wait(a->start);
+    end_n(a->tracer, a->name, a->n);
+    return NULL;
+}
+
+/* Runs `threads` producers of n spans each, started together. */
+static void run_producers(otelc_tracer *t, int threads, int n, const char *name) {
+    pthread_t th[16];
+    producer_arg args[16];
+    pthread_barrier_t start;
+    assert_true(threads <= 16);
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    for (int i = 0; i < threads; i++) {
+        args[i] = (producer_arg){t, &start, n, name};
+        assert_int_equal(pthread_create(&th[i], NULL, producer, &args[i]), 0);
+    }
+    for (int i = 0; i < threads; i++) pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&start);
+}
+
+static int cmp_id(const void *x, const void *y) { return memcmp(x, y, 8); }
+
+static void assert_unique_ids(rec_exporter *rec) {
+    size_t n = rec_count(rec);
+    uint8_t(*ids)[8] = malloc(n * 8 + 8);
+    assert_non_null(ids);
+    for (size_t i = 0; i < n; i++) memcpy(ids[i], rec->spans[i].span_id, 8);
+    qsort(ids, n, 8, cmp_id);
+    for (size_t i = 1; i < n; i++) assert_memory_not_equal(ids[i - 1], ids[i], 8);
+    free(ids);
+}
+
+/* Many threads, a queue smaller than the load, batches and naps in between: each span is exported once
+ * or counted as dropped, never lost or exported twice; the threads have exited (their rings retired)
+ * before shutdown drains what they left. */
+static void exactly_once(uint32_t queue, uint32_t batch, uint32_t yield_us) {
+    enum { THREADS = 5, PER_THREAD = 4000 };
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, queue, batch, yield_us), NULL);
+    counter_snap cs;
+    snap(&cs);
+    run_producers(test_tracer(tp), THREADS, PER_THREAD, "s");
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 60000), OTELC_OK);
+    const uint64_t total = (uint64_t)THREADS * PER_THREAD;
+    uint64_t exported = rec_count(&rec), dropped = delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE);
+    print_message("queue %u batch %u yield %u us: exported %llu, dropped %llu of %llu\n", queue, batch, yield_us,
+                  (unsigned long long)exported, (unsigned long long)dropped, (unsigned long long)total);
+    assert_int_equal(exported + dropped, total);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_EXPORTED), exported);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN), 0);
+    assert_true(rec.max_batch <= batch);
+    assert_unique_ids(&rec);
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+static void test_many_threads_exactly_once(void **state) {
+    (void)state;
+    exactly_once(4096, 256, 50);   /* roomy queue, default yield */
+    exactly_once(64, 16, 50);      /* small queue */
+    exactly_once(24, 8, 0);        /* no yield: drops at once */
+    exactly_once(2048, 512, 1000); /* the defaults, a large yield budget */
+}
+
+/* queue 8, `threads` threads, the worker blocked inside export: at most 8 spans are queued at once, the
+ * rest are dropped and counted at once (no yield while the worker is in the exporter, even with the
+ * largest yield budget). */
+static void capacity_bound(int threads) {
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, 8, 1, 1000000), NULL);
+    otelc_tracer *t = test_tracer(tp);
+    counter_snap cs;
+    snap(&cs);
+    rec.hang = true;
+    end_n(t, "stuck", 1);
+    rec_wait_in_export(&rec); /* the worker holds 1 span in a blocked export */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_producers(t, threads, 10, "p");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE), (uint64_t)threads * 10 - 8);
+    /* Not a performance check: a producer yielding its full 1 s budget per drop while the worker is
+     * inside the exporter would take 22 s here. */
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(secs < 10.0);
+    rec_release_hang(&rec);
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 1 + 8);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_EXPORTED), 1 + 8);
+    assert_unique_ids(&rec);
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+static void test_capacity_bound(void **state) {
+    (void)state;
+    capacity_bound(1);
+    capacity_bound(3);
+    capacity_bound(8);
+    capacity_bound(16); /* more threads than spans fit */
+}
+
+/* One thread alone fills the whole capacity before dropping. */
+static void test_one_thread_fills_the_queue(void **state) {
+    (void)state;
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, 10, 2, 50), NULL);
+    otelc_tracer *t = test_tracer(tp);
+    counter_snap cs;
+    snap(&cs);
+    rec.hang = true;
+    end_n(t, "first", 2);
+    rec_wait_in_export(&rec);
+    end_n(t, "queued", 10);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE), 0);
+    end_n(t, "dropped", 3);
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE), 3);
+    rec_release_hang(&rec);
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 12);
+    assert_null(rec_find(&rec, "dropped"));
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+/* A full queue while the worker is free to drain (not blocked in the exporter): producers with a yield
+ * budget let it run; whatever happens, the accounting holds and a full batch triggers an export. */
+static void test_full_queue_yield_accounting(void **state) {
+    (void)state;
+    exactly_once(8, 8, 1000000);
+    exactly_once(8, 4, 200);
+}
+
+/* Ends `n` spans, then waits on `hold` (if given) before exiting. */
+typedef struct holder_arg {
+    otelc_tracer *tracer;
+    int n;
+    pthread_barrier_t *ended, *hold;
+} holder_arg;
+
+static void *holder(void *p) {
+    holder_arg *a = p;
+    end_n(a->tracer, "other", a->n);
+    pthread_barrier_wait(a->ended);
+    if (a->hold) pthread_barrier_wait(a->hold);
+    return NULL;
+}
+
+/* Threads take room in chunks; what they took and did not use either comes back when they exit, or, while
+ * they live, stays a small share of the queue: the main thread, alone afterwards, can still queue all of
+ * the capacity (they exited) or nearly all of it (they are alive and idle). The worker is blocked in
+ * export meanwhile, so nothing leaves the queue. */
+static size_t queued_until_full(bool others_exit) {
+    enum { QUEUE = 1024, OTHERS = 8 };
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, QUEUE, 1, 0), NULL);
+    otelc_tracer *t = test_tracer(tp);
+    rec.hang = true;
+    end_n(t, "stuck", 1);
+    rec_wait_in_export(&rec); /* holds 1 span, out of the queue */
+    pthread_barrier_t ended, hold;
+    pthread_barrier_init(&ended, NULL, OTHERS + 1);
+    pthread_barrier_init(&hold, NULL, OTHERS + 1);
+    pthread_t th[OTHERS];
+    holder_arg a = {t, 1, &ended, others_exit ? NULL : &hold};
+    for (int i = 0; i < OTHERS; i++) assert_int_equal(pthread_create(&th[i], NULL, holder, &a), 0);
+    pthread_barrier_wait(&ended); /* each queued one span (and took its chunk of room) */
+    if (others_exit)
+        for (int i = 0; i < OTHERS; i++) pthread_join(th[i], NULL);
+    counter_snap cs;
+    snap(&cs);
+    size_t queued = OTHERS; /* theirs */
+    while (delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE) == 0 && queued < 2 * QUEUE) {
+        end_n(t, "main", 1);
+        queued++;
+    }
+    queued--; /* the last one was dropped */
+    if (!others_exit) {
+        pthread_barrier_wait(&hold);
+        for (int i = 0; i < OTHERS; i++) pthread_join(th[i], NULL);
+    }
+    pthread_barrier_destroy(&ended);
+    pthread_barrier_destroy(&hold);
+    rec_release_hang(&rec);
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 1 + queued); /* everything queued was exported, dropped ones were not */
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+    return queued;
+}
+
+static void test_room_of_other_threads(void **state) {
+    (void)state;
+    size_t after_exit = queued_until_full(true);
+    print_message("queued with the other threads exited: %zu of 1024\n", after_exit);
+    assert_int_equal(after_exit, 1024);
+    size_t while_idle = queued_until_full(false);
+    print_message("queued with the other threads alive and idle: %zu of 1024\n", while_idle);
+    assert_true(while_idle <= 1024);
+    assert_true(while_idle >= 1024 - 1024 / 32); /* the share idle threads may hold (span_queue.h) */
+}
+
+/* One thread feeding more processors than its first table of rings holds, all of them destroyed and
+ * replaced by new ones (often at the same addresses) each round: each exporter gets its own spans only,
+ * and nothing queued is lost. */
+static void test_one_thread_many_processors(void **state) {
+    (void)state;
+    enum { ROUNDS = 3, PROCS = 6, SPANS = 300 };
+    for (int round = 0; round < ROUNDS; round++) {
+        rec_exporter rec[PROCS];
+        otelc_tracer_provider *tp[PROCS];
+        for (int i = 0; i < PROCS; i++) {
+            rec_init(&rec[i]);
+            tp[i] = provider_with(batch_queue(&rec[i], 256, 64, 1000), NULL);
+        }
+        char name[16];
+        uint64_t dropped[PROCS];
+        for (int i = 0; i < PROCS; i++) {
+            /* Processors run one at a time here, so the drop counter's delta is this one's. */
+            snprintf(name, sizeof name, "p%d", i);
+            counter_snap cs;
+            snap(&cs);
+            for (int k = 0; k < SPANS; k++) end_n(test_tracer(tp[i]), name, 1);
+            assert_int_equal(otelc_tracer_provider_shutdown(tp[i], 30000), OTELC_OK);
+            dropped[i] = delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE);
+        }
+        for (int i = 0; i < PROCS; i++) {
+            snprintf(name, sizeof name, "p%d", i);
+            assert_int_equal(rec_count(&rec[i]) + dropped[i], SPANS);
+            assert_true(rec_count(&rec[i]) >= SPANS / 2);
+            for (size_t j = 0; j < rec_count(&rec[i]); j++) assert_string_equal(rec[i].spans[j].name, name);
+            otelc_tracer_provider_destroy(tp[i]);
+            rec_fini(&rec[i]);
+        }
+    }
+}
+
+/* A caller built against the four specification fields (struct_size up to max_export_batch_size)
+ * gets its values, and defaults for the fields it does not know. */
+static void test_options_versioning(void **state) {
+    (void)state;
+    otelc_batch_options o;
+    memset(&o, 0xff, sizeof o); /* what an older caller's struct is followed by: anything */
+    o.struct_size = offsetof(otelc_batch_options, queue_lanes);
+    o.max_queue_size = 4;
+    o.max_export_batch_size = 5; /* read: batch above queue is rejected */
+    o.schedule_delay_ms = 1000;
+    o.export_timeout_ms = 1000;
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_error err;
+    assert_null(otelc_batch_processor_create(rec_exporter_make(&rec), &o, &err));
+    assert_int_equal(err.code, OTELC_ERR_INVALID_ARGUMENT);
+    rec_fini(&rec);
+
+    o.max_export_batch_size = 2;
+    rec_init(&rec);
+    otelc_processor *p = otelc_batch_processor_create(rec_exporter_make(&rec), &o, &err);
+    assert_non_null(p); /* queue_lanes/full_queue_yield_us beyond struct_size are ignored */
+    otelc_tracer_provider *tp = provider_with(p, NULL);
+    counter_snap cs;
+    snap(&cs);
+    rec.hang = true;
+    end_n(test_tracer(tp), "x", 2);
+    rec_wait_in_export(&rec);
+    end_n(test_tracer(tp), "x", 6); /* the queue of 4 was read: 4 fit, 2 dropped */
+    assert_int_equal(delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE), 2);
+    rec_release_hang(&rec);
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 6);
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+static void test_yield_env(void **state) {
+    (void)state;
+    otelc_batch_options o;
+    otelc_batch_options_init(&o);
+    assert_int_equal(o.queue_lanes, 0);
+    assert_int_equal(o.full_queue_yield_us, 50);
+    setenv("OTELC_BSP_FULL_QUEUE_YIELD_US", "0", 1);
+    otelc_batch_options_init(&o);
+    assert_int_equal(o.full_queue_yield_us, 0);
+    setenv("OTELC_BSP_FULL_QUEUE_YIELD_US", "250", 1);
+    otelc_batch_options_init(&o);
+    assert_int_equal(o.full_queue_yield_us, 250);
+    const char *bad[] = {"2000000", "-1", "abc"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("OTELC_BSP_FULL_QUEUE_YIELD_US", bad[i], 1);
+        logs_start(OTELC_LOG_WARN);
+        otelc_batch_options_init(&o);
+        logs_stop();
+        assert_int_equal(logs_count(), 1);
+        assert_int_equal(o.full_queue_yield_us, 50);
+    }
+    unsetenv("OTELC_BSP_FULL_QUEUE_YIELD_US");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_many_threads_exactly_once),
+        cmocka_unit_test(test_capacity_bound),
+        cmocka_unit_test(test_one_thread_fills_the_queue),
+        cmocka_unit_test(test_full_queue_yield_accounting),
+        cmocka_unit_test(test_room_of_other_threads),
+        cmocka_unit_test(test_one_thread_many_processors),
+        cmocka_unit_test(test_options_versioning),
+        cmocka_unit_test(test_yield_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
