@@ -242,7 +242,11 @@ static void *worker_main(void *arg) {
             }
         } else {
             while (queued_consumer(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
-            if (timed_out && !export_one_batch(b)) otelc__sq_release_exported(b->q); /* idle: tidy up */
+            if (timed_out && !export_one_batch(b)) {
+                /* Idle: free the rings of threads that exited, release what idle threads still hold. */
+                otelc__sq_settle(b->q);
+                otelc__sq_release_exported(b->q);
+            }
         }
         nap_ns = next_nap(b, &rp);
 
