@@ -514,6 +514,7 @@ static void after_fork_child(void) {
     otelc__intern_after_fork();
     otelc__counters_after_fork();
     pthread_mutex_init(&g_live_lock, NULL);
+    otelc__sq_fork_child_init();
     for (batch *b = g_live; b; b = b->next_live) {
         pthread_mutex_init(&b->lock, NULL);
         init_conds(b);

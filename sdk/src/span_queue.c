@@ -421,8 +421,9 @@ void otelc__sq_release_exported(span_queue *q) {
     pthread_mutex_unlock(&q->rings_lock);
 }
 
+void otelc__sq_fork_child_init(void) { pthread_mutex_init(&g_queues_lock, NULL); }
+
 void otelc__sq_after_fork_child(span_queue *q) {
-    pthread_mutex_init(&g_queues_lock, NULL); /* idempotent for every queue of the process */
     pthread_mutex_init(&q->rings_lock, NULL);
     size_t kept_credits = 0, kept_lent = 0;
     for (sq_ring **pp = &q->rings; *pp;) {

@@ -59,6 +59,8 @@ OTELC_HIDDEN size_t otelc__sq_pushed(span_queue *q);
 OTELC_HIDDEN size_t otelc__sq_drop_all(span_queue *q);
 /* Any thread: releases the exported spans their threads have not released yet (idle threads, shutdown). */
 OTELC_HIDDEN void otelc__sq_release_exported(span_queue *q);
+/* In the child after fork(), before the per-queue call below: re-creates the module's own lock. */
+OTELC_HIDDEN void otelc__sq_fork_child_init(void);
 /* In the child after fork(): only this thread exists. Re-creates the locks, releases every span (they
  * are the parent's) and retires the rings of the threads that did not survive. */
 OTELC_HIDDEN void otelc__sq_after_fork_child(span_queue *q);
