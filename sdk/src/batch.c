@@ -83,7 +83,7 @@ typedef struct batch {
     bool worker_exited;
     bool worker_started;
     uint64_t flush_requested, flush_completed;
-    unsigned fork_generation;
+    atomic_uint fork_generation; /* read by producers without the lock */
     _Atomic uint64_t next_start_ns; /* CLOCK_MONOTONIC time of the next start attempt; UINT64_MAX: none due */
     bool start_failed;              /* the last start failed (logged once until one succeeds) */
     pthread_t thread;
@@ -227,7 +227,8 @@ static void *worker_main(void *arg) {
             }
         }
         atomic_store(&b->wstate, W_RUNNING);
-        bool drain = b->stop || b->flush_requested != b->flush_completed;
+        bool stopping = b->stop; /* read under the lock: shutdown sets it while we drain */
+        bool drain = stopping || b->flush_requested != b->flush_completed;
         uint64_t flush_target = b->flush_requested;
         pthread_mutex_unlock(&b->lock);
 
@@ -235,7 +236,7 @@ static void *worker_main(void *arg) {
             drop_all_queued(b);
         } else if (drain) {
             while (!atomic_load(&b->abandoned) && export_one_batch(b)) {}
-            if (!b->stop) {
+            if (!stopping) {
                 atomic_store(&b->wstate, W_EXPORTING);
                 otelc_exporter_force_flush(b->exporter, b->o.export_timeout_ms);
                 atomic_store(&b->wstate, W_RUNNING);
@@ -353,9 +354,10 @@ static bool push_when_full(batch *b, otelc_span *span) {
 
 /* Queues span, consuming one reference to it (kept by the queue, or dropped when the queue is full). */
 static void batch_enqueue(batch *b, otelc_span *span) {
-    if (__builtin_expect(b->fork_generation != atomic_load_explicit(&g_fork_generation, memory_order_relaxed), 0)) {
+    if (__builtin_expect(atomic_load_explicit(&b->fork_generation, memory_order_relaxed) !=
+                             atomic_load_explicit(&g_fork_generation, memory_order_relaxed), 0)) {
         pthread_mutex_lock(&b->lock);
-        b->fork_generation = atomic_load(&g_fork_generation);
+        atomic_store_explicit(&b->fork_generation, atomic_load(&g_fork_generation), memory_order_relaxed);
         start_worker_or_retry_later(b);
         pthread_mutex_unlock(&b->lock);
     }
@@ -619,7 +621,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     atomic_init(&b->wstate, W_EXITED);
     pthread_mutex_init(&b->lock, NULL);
     init_conds(b);
-    b->fork_generation = atomic_load(&g_fork_generation);
+    atomic_init(&b->fork_generation, atomic_load(&g_fork_generation));
     atomic_init(&b->next_start_ns, UINT64_MAX);
 
     pthread_mutex_lock(&b->lock);

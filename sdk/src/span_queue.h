@@ -11,7 +11,7 @@
  * into their ring's credits, and the worker gives room back per batch. Credits a thread took and has not
  * used yet are lent, and all threads together may have at most capacity / 32 lent: a thread alone can
  * queue the whole capacity but for what idle threads still hold, at most 1/32 of it (3%; none with a
- * queue under 64, where room is taken a span at a time). A thread's credits come back when it pushes
+ * queue under 32, where room is taken a span at a time). A thread's credits come back when it pushes
  * again or exits. (Taking credits back from a live thread would need an atomic read-modify-write on
  * every push; it measured slower.)
  *
@@ -34,8 +34,8 @@ typedef struct span_queue span_queue;
 
 /* NULL when out of memory. */
 OTELC_HIDDEN span_queue *otelc__sq_create(size_t capacity);
-/* Releases every span the queue still holds (no thread may push any more) and frees it; the rings of
- * threads still alive are freed by those threads later. */
+/* Releases every span the queue still holds (no thread may push any more) and frees it with all its
+ * rings; threads still alive forget theirs (their entries name a queue id no longer live). */
 OTELC_HIDDEN void otelc__sq_destroy(span_queue *q);
 
 /* Queues span (the queue keeps the caller's reference) and returns true; false when the queue is full
