@@ -200,10 +200,11 @@ static void *worker_main(void *arg) {
         bool timed_out = false;
         while (!b->stop && b->flush_requested == b->flush_completed) {
             int mode = nap_ns ? W_NAPPING : W_IDLE;
-            size_t queued = queued_consumer(b), want = b->o.max_export_batch_size;
+            size_t want = b->o.max_export_batch_size;
             if (mode == W_IDLE) {
                 /* Producers wake us once the room taken since now covers the rest of a batch. */
-                size_t room = otelc__sq_room(b->q), rest = queued < want ? want - queued : 0;
+                size_t queued = queued_consumer(b), room = otelc__sq_room(b->q);
+                size_t rest = queued < want ? want - queued : 0;
                 atomic_store(&b->idle_wake_room, room > rest ? room - rest : 0);
             }
             atomic_store(&b->wstate, mode); /* seq_cst: ordered before the queue check below */
@@ -373,7 +374,7 @@ static void batch_enqueue(batch *b, otelc_span *span) {
         }
     }
     /* Pairs with the worker's store of its state then its queue check. Without a full barrier here (x86
-     * has one only in the room/credit updates before the push) a wake can be missed; the worker then
+     * has one only when the push took room from the shared counter) a wake can be missed; the worker then
      * finds the span at its next nap or, when idle, by the schedule delay or the next push's wake. A
      * fence per span would cost more than that rare delay; elsewhere the fence is cheap enough. */
 #if !defined(__x86_64__) && !defined(__i386__)

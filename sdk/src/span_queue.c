@@ -83,14 +83,12 @@ static void ring_free(sq_ring *r) {
     otelc_free(r->mem);
 }
 
-/* Under r->lock: releases the exported spans from rel up to head (at most max of them). rel moves past
- * a span before it is released: a fork child may leak one span, never release one twice. The release
- * store pairs with the owner's acquire load before it reuses the slot. */
-static void release_exported_locked(sq_ring *r, size_t max) {
+/* Under r->lock: releases the spans from rel up to end. rel moves past a span before it is released: a
+ * fork child may leak one span, never release one twice. The release store pairs with the owner's
+ * acquire load before it reuses the slot. */
+static void release_to_locked(sq_ring *r, size_t end) {
     sq_slots *s = slots_of(r);
     size_t rel = atomic_load_explicit(&r->rel, memory_order_relaxed);
-    size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    size_t end = head - rel > max ? rel + max : head;
     while (rel != end) {
         otelc_span *span = s->span[rel & s->mask];
         atomic_store_explicit(&r->rel, ++rel, memory_order_release);
@@ -98,18 +96,20 @@ static void release_exported_locked(sq_ring *r, size_t max) {
     }
 }
 
+/* Under r->lock: releases the exported spans from rel up to head, at most max of them. */
+static void release_exported_locked(sq_ring *r, size_t max) {
+    size_t rel = atomic_load_explicit(&r->rel, memory_order_relaxed);
+    size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+    release_to_locked(r, head - rel > max ? rel + max : head);
+}
+
 /* Under r->lock: releases every span from rel to tail (exported or queued); returns how many were queued
  * (at or past taken). The caller has nothing taken in flight. */
 static size_t release_all_locked(sq_ring *r) {
-    sq_slots *s = slots_of(r);
     size_t rel = atomic_load_explicit(&r->rel, memory_order_relaxed);
     size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     size_t queued = tail - (r->taken > rel ? r->taken : rel);
-    while (rel != tail) {
-        otelc_span *span = s->span[rel & s->mask];
-        atomic_store_explicit(&r->rel, ++rel, memory_order_release);
-        otelc_span_release(span);
-    }
+    release_to_locked(r, tail);
     r->taken = tail;
     atomic_store_explicit(&r->head, tail, memory_order_relaxed);
     return queued;
