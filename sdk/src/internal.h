@@ -64,8 +64,8 @@ typedef struct sdk_provider sdk_provider;
  * the name in an inline buffer, with rarely needed parts (events, links, status description, overflow)
  * in a separately allocated extension. Processors and exporters get an otelc_span_data view built from
  * it when they need one (otelc__span_view, span_batch.c). */
-#define SPAN_BYTES 248u              /* with malloc's 8-byte chunk header: one 256-byte chunk */
-#define SPAN_BUF 129u                /* SPAN_BYTES minus the header below (checked in span.c) */
+#define SPAN_BYTES 232u              /* with malloc's 8-byte chunk header: one 240-byte chunk */
+#define SPAN_BUF 128u                /* SPAN_BYTES minus the header below (checked in span.c) */
 #define SPAN_ARENA_MAX (1u << 20)    /* bound on the copied data of one span beyond the inline buffer */
 
 typedef struct span_ext span_ext;
@@ -73,17 +73,17 @@ typedef struct span_ext span_ext;
 typedef struct sdk_span {
     otelc_span base; /* ops, refs, state, span context (owns the trace state reference) */
     sdk_tracer *tracer;
-    const char *name; /* in buf (at its end) or in the extension */
     uint64_t start_time_unix_nano;
     uint64_t end_time_unix_nano;
     uint8_t parent_span_id[8];
-    span_ext *ext; /* NULL until something needs it */
-    uint32_t dropped_attrs;
+    span_ext *ext; /* NULL until something needs it (also the name when not in buf, dropped counts) */
     uint16_t attr_count; /* live attributes; positions are 16-bit */
     uint16_t key_filter; /* a bit per interned key set on this span (0xFFFF once a key was copied) */
     uint16_t used;       /* bytes of attribute records at the start of buf */
-    uint8_t has_parent, parent_is_remote, kind, status_code;
-    uint8_t buf_end; /* records may use buf[used, buf_end): the name's offset in buf, or SPAN_BUF */
+    /* One byte between them: the header stays 104 bytes, so the span fits a 240-byte chunk. */
+    uint8_t has_parent : 1, parent_is_remote : 1, kind : 3, status_code : 2;
+    uint8_t buf_end; /* records may use buf[used, buf_end): the name is at buf[buf_end] when
+                      * buf_end < SPAN_BUF, else in the extension */
     char buf[SPAN_BUF];
 } sdk_span;
 

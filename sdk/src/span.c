@@ -1,7 +1,7 @@
 /* The recording span, stored packed.
  *
- * A span is one 248-byte object (a 256-byte malloc chunk, recycled by span_pool.c): a fixed header and
- * an inline buffer. Attributes are appended to the buffer as records
+ * A span is one 232-byte object (a 240-byte malloc chunk, recycled by span_pool.c): a 104-byte header
+ * and a 128-byte inline buffer. Attributes are appended to the buffer as records
  *     key pointer (8) | type (1) | flags (1) | inline length (2) | position (2) | value
  * where the key is the interned copy (intern.c) and the value is 8 bytes for a scalar, the bytes and a
  * NUL for a string, or a pointer and a count into the extension for a long string or an array. The
@@ -22,7 +22,7 @@
 #include "otelc/sdk/processor.h"
 #include "otelc/sdk/sampler.h"
 
-#if UINTPTR_MAX == UINT64_MAX /* the 256-byte chunk is sized for 64-bit pointers */
+#if UINTPTR_MAX == UINT64_MAX /* the 240-byte chunk is sized for 64-bit pointers */
 static_assert(offsetof(sdk_span, buf) + SPAN_BUF == SPAN_BYTES, "SPAN_BUF must fill the span to SPAN_BYTES");
 static_assert(sizeof(sdk_span) == SPAN_BYTES, "sdk_span has padding: adjust SPAN_BUF");
 #endif
@@ -36,6 +36,8 @@ typedef struct chunk {
 } chunk;
 
 struct span_ext {
+    const char *name;             /* in the arena, when it did not fit in buf */
+    uint32_t dropped_attrs;       /* attributes dropped by the limits (rare: kept out of the header) */
     chunk *arena;                 /* bump arena, newest chunk first */
     chunk *recs_head, *recs_tail; /* attribute records that did not fit in buf, in order */
     size_t total;                 /* bytes of chunks, bounded by SPAN_ARENA_MAX */
@@ -185,6 +187,14 @@ static uint32_t key_hash(const char *k) {
 static void drop_attr(uint32_t *dropped) {
     (*dropped)++;
     otelc__count(OTELC_COUNTER_LIMIT_ATTRIBUTES, 1);
+}
+
+/* A span's own attribute dropped: counted in the extension (allocated for it; when even that fails,
+ * only the process-wide counter sees it). */
+static void drop_span_attr(sdk_span *s) {
+    span_ext *x = ext_of(s);
+    uint32_t lost = 0;
+    drop_attr(x ? &x->dropped_attrs : &lost);
 }
 
 /* ---- attribute records ---- */
@@ -487,7 +497,7 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
             }
             char *np = rec_append(s, r.key, r.flags & REC_KEY_COPIED, v, r.ord);
             if (!np) {
-                drop_attr(&s->dropped_attrs);
+                drop_span_attr(s);
                 return;
             }
             p[REC_FLAGS] = (char)(r.flags | REC_DEAD);
@@ -498,18 +508,18 @@ static void span_put_attr(sdk_span *s, const char *key, const otelc_value *v) {
     /* Positions are 16-bit: 65535 attributes per span at most, whatever the configured limit. */
     const otelc_span_limits *l = limits_of(s);
     if (s->attr_count >= l->attribute_count || s->attr_count >= 0xFFFFu) {
-        drop_attr(&s->dropped_attrs);
+        drop_span_attr(s);
         return;
     }
     /* An interned key with a scalar or a short string that fits in buf: written in place. */
     char *p = k ? inline_record(s, k, v, l) : NULL;
     if (!p) {
         if (!k && !(k = arena_strndup(s, key, strlen(key)))) {
-            drop_attr(&s->dropped_attrs);
+            drop_span_attr(s);
             return;
         }
         if (!(p = rec_append(s, k, copied, v, s->attr_count))) {
-            drop_attr(&s->dropped_attrs);
+            drop_span_attr(s);
             return;
         }
     }
@@ -688,13 +698,12 @@ static void set_name(sdk_span *s, const char *name) {
         char *d = s->buf + SPAN_BUF - (n + 1);
         memmove(d, name, n);
         d[n] = '\0';
-        s->name = d;
         s->buf_end = (uint8_t)(SPAN_BUF - (n + 1));
         return;
     }
     char *d = arena_strndup(s, name, n);
     if (d) {
-        s->name = d;
+        s->ext->name = d; /* arena_strndup allocated the extension */
         s->buf_end = SPAN_BUF; /* the bytes of a name that was in buf are free again */
     }
 }
@@ -769,7 +778,7 @@ void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) 
     d->status_code = (otelc_status_code)s->status_code;
     d->status_description = (s->status_code == OTELC_STATUS_ERROR && x && x->status_description)
                                 ? x->status_description : "";
-    d->name = s->name ? s->name : "";
+    d->name = s->buf_end < SPAN_BUF ? s->buf + s->buf_end : x && x->name ? x->name : "";
     d->start_time_unix_nano = s->start_time_unix_nano;
     d->end_time_unix_nano = s->end_time_unix_nano;
     uint32_t n = 0;
@@ -799,7 +808,7 @@ void otelc__span_view(const sdk_span *s, otelc_span_data *d, otelc_attr *attrs) 
     d->attributes = n ? attrs : NULL;
     d->attribute_count = n;
     /* Without room for them (attrs NULL on out-of-memory), the attributes count as dropped. */
-    d->dropped_attributes_count = s->dropped_attrs + (attrs ? 0 : s->attr_count);
+    d->dropped_attributes_count = (x ? x->dropped_attrs : 0) + (attrs ? 0 : s->attr_count);
     d->events = x ? x->events : NULL;
     d->event_count = x ? x->event_count : 0;
     d->dropped_events_count = x ? x->dropped_events : 0;
@@ -918,11 +927,9 @@ otelc_span *otelc__span_start(sdk_tracer *tracer, const char *name, const otelc_
     s->base.context = sc;
     if (!r.trace_state && sc.trace_state) otelc_trace_state_retain(sc.trace_state);
     s->tracer = tracer;
-    s->name = NULL;
     s->buf_end = SPAN_BUF;
     s->ext = NULL;
     s->attr_count = 0;
-    s->dropped_attrs = 0;
     s->key_filter = 0;
     s->used = 0;
     s->kind = (uint8_t)kind;
