@@ -29,6 +29,7 @@ static void thread_exit(void *arg) {
     pthread_mutex_unlock(&g_lock);
     memset(tc->v, 0, sizeof tc->v);
     tc->registered = false;
+    tc->exited = true;
 }
 
 static void make_key(void) { pthread_key_create(&g_exit_key, thread_exit); }
@@ -44,6 +45,14 @@ static void register_thread(thread_counters *tc) {
 }
 
 void otelc__count_first(otelc_counter_id id, uint64_t n) {
+    if (otelc__t_counters.exited) {
+        /* Counted from a thread-exit destructor that ran after ours: registering again could leave the
+         * block (thread storage about to be reused) on the list for good. */
+        pthread_mutex_lock(&g_lock);
+        g_retired[id] += n;
+        pthread_mutex_unlock(&g_lock);
+        return;
+    }
     register_thread(&otelc__t_counters);
     otelc__count(id, n);
 }

@@ -40,6 +40,7 @@ typedef struct otelc__thread_counters {
     atomic_uint_fast64_t v[OTELC_COUNTER__COUNT];
     struct otelc__thread_counters *next;
     bool registered;
+    bool exited; /* its thread-exit destructor ran: later counts (from other destructors) go to the totals */
 } otelc__thread_counters;
 OTELC_HIDDEN extern _Thread_local otelc__thread_counters otelc__t_counters;
 /* A thread's first count registers its block (counters.c). */

@@ -49,6 +49,9 @@ typedef struct thread_cache {
     void *items[SPAN_POOL__COUNT][CACHE_CAP];
     unsigned count[SPAN_POOL__COUNT];
     bool registered;
+    /* cache_exit ran: spans started or freed later (from other thread-exit destructors) bypass the cache,
+     * since nothing would empty it again. */
+    bool exited;
 } thread_cache;
 
 static _Thread_local thread_cache t_cache;
@@ -106,6 +109,7 @@ static void cache_exit(void *arg) {
         }
     }
     tc->registered = false;
+    tc->exited = true;
 }
 
 static void pool_init(void) {
@@ -116,7 +120,7 @@ static void pool_init(void) {
 
 static thread_cache *cache(void) {
     thread_cache *tc = &t_cache;
-    if (__builtin_expect(!tc->registered, 0)) {
+    if (__builtin_expect(!tc->registered && !tc->exited, 0)) {
         pthread_once(&g_once, pool_init);
         pthread_setspecific(g_cache_key, tc);
         tc->registered = true;
@@ -137,6 +141,12 @@ void *otelc__pool_alloc(span_pool_class c) {
         }
         return p;
     }
+    if (__builtin_expect(tc->exited, 0)) {
+        void *p = ring_take(&g_rings[c]);
+        if (!p) return otelc_malloc(class_size[c]);
+        UNPOISON(p, class_size[c]);
+        return p;
+    }
     for (int i = 0; i < REFILL; i++) {
         void *p = ring_take(&g_rings[c]);
         if (!p) break;
@@ -154,7 +164,7 @@ void otelc__pool_free(span_pool_class c, void *p) {
     if (!p) return;
     POISON(p, class_size[c]);
     thread_cache *tc = cache();
-    if (tc->count[c] < CACHE_CAP) {
+    if (tc->count[c] < CACHE_CAP && !tc->exited) {
         tc->items[c][tc->count[c]++] = p;
         return;
     }

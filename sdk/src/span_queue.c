@@ -62,6 +62,9 @@ typedef struct tls_rings {
 } tls_rings;
 
 static _Thread_local tls_rings t_rings;
+/* Set once thread_exit ran: a span ended later, from another thread-exit destructor, goes through
+ * push_late (no ring of its own: nothing would orphan it, since the destructor may not run again). */
+static _Thread_local bool t_exited;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 static _Atomic uint64_t g_next_id;
@@ -136,6 +139,7 @@ static void thread_exit(void *arg) {
     pthread_mutex_unlock(&g_queues_lock);
     otelc_free(t->v);
     memset(t, 0, sizeof *t);
+    t_exited = true;
 }
 
 static void key_init(void) { pthread_key_create(&g_key, thread_exit); }
@@ -166,8 +170,10 @@ static sq_ring *ring_new(span_queue *q) {
     return r;
 }
 
-/* The calling thread's first push into q: forgets the rings of queues that are gone, then adds one. */
+/* The calling thread's first push into q: forgets the rings of queues that are gone, then adds one.
+ * NULL once the thread's exit destructor ran (see push_late). */
 static sq_ring *ring_attach(span_queue *q, tls_rings *t) {
+    if (t_exited) return NULL;
     pthread_mutex_lock(&g_queues_lock);
     for (unsigned i = 0; i < t->n;) {
         if (queue_live(t->v[i].qid))
@@ -255,9 +261,30 @@ static bool make_space(sq_ring *r, size_t tail) {
     return ok;
 }
 
+/* A span ended by a thread whose exit destructor already ran: one exact span of room and a ring of its
+ * own, orphaned at birth (marked after the span is in it, or the worker could free it first), which the
+ * worker frees once it has exported the span. Rare, so two allocations are fine. */
+static bool push_late(span_queue *q, otelc_span *span, bool *took_room) {
+    size_t room = atomic_load_explicit(&q->room, memory_order_relaxed);
+    do {
+        if (room == 0) return false;
+    } while (!atomic_compare_exchange_weak_explicit(&q->room, &room, room - 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    sq_ring *r = ring_new(q);
+    if (!r) {
+        atomic_fetch_add_explicit(&q->room, 1, memory_order_relaxed);
+        return false;
+    }
+    *took_room = true;
+    slots_of(r)->span[0] = span;
+    atomic_store_explicit(&r->tail, 1, memory_order_release);
+    atomic_store(&r->orphan, true);
+    return true;
+}
+
 bool otelc__sq_push(span_queue *q, otelc_span *span, bool low_rate, bool *took_room) {
     sq_ring *r = my_ring(q);
-    if (__builtin_expect(!r, 0)) return false;
+    if (__builtin_expect(!r, 0)) return t_exited && push_late(q, span, took_room);
     if (!take_credit(q, r, low_rate, took_room)) return false;
     size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
     sq_slots *s = slots_of(r);
