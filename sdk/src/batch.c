@@ -439,10 +439,10 @@ static otelc_status batch_flush(void *self, uint32_t timeout_ms) {
     return ok ? OTELC_OK : OTELC_ERR_TIMEOUT;
 }
 
-static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
-    batch *b = self;
-    struct timespec deadline;
-    deadline_after(&deadline, timeout_ms);
+/* Off the list of live processors (fork handler, exit flush). Only once the worker is joined or
+ * abandoned: a fork() meanwhile must still re-create this processor's locks in the child and account
+ * for its vanished worker. */
+static void live_remove(batch *b) {
     pthread_mutex_lock(&g_live_lock);
     for (batch **pp = &g_live; *pp; pp = &(*pp)->next_live) {
         if (*pp == b) {
@@ -451,7 +451,12 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
         }
     }
     pthread_mutex_unlock(&g_live_lock);
+}
 
+static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
+    batch *b = self;
+    struct timespec deadline;
+    deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&b->lock);
     b->stop = true;
     atomic_store(&b->next_start_ns, UINT64_MAX);
@@ -466,6 +471,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
         otelc_log(OTELC_LOG_WARN, "batch processor: shutdown timed out after %u ms; queued spans are dropped",
                   timeout_ms);
         pthread_detach(b->thread);
+        live_remove(b);
         return OTELC_ERR_TIMEOUT;
     }
     /* Spans that raced in after the worker exited are dropped and counted. */
@@ -474,6 +480,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
      * every span this processor exported has been released (memory accounting does not leak into later
      * work). */
     otelc__sq_release_exported(b->q);
+    live_remove(b);
     return otelc_exporter_shutdown(b->exporter, timeout_ms);
 }
 

@@ -5,7 +5,10 @@
  * (no cmocka calls in the child). */
 #include "test_util.h"
 
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,9 +130,83 @@ static void test_fork_child_pipeline(void **state) {
     rec_fini(&rec);
 }
 
+/* fork() while another thread is inside the batch processor's shutdown (its worker stuck in export):
+ * the child must still re-create that processor's locks and account for its vanished worker, so that
+ * destroying the provider there frees the processor (it used to leave the fork handler's list when its
+ * shutdown began, before its worker was joined, and then leaked in the child with a worker reference
+ * nobody would drop). The exporter waits with a sleep loop, not a condition variable, so that the child
+ * never touches a condition variable a parent thread was waiting on. */
+static atomic_int g_export_entered, g_export_release, g_exporter_destroyed;
+static otelc_export_result slow_export(void *self, const otelc_span_data *const *spans, size_t n) {
+    (void)self;
+    (void)spans;
+    (void)n;
+    atomic_store(&g_export_entered, 1);
+    struct timespec ms1 = {0, 1000 * 1000};
+    while (!atomic_load(&g_export_release)) nanosleep(&ms1, NULL);
+    return OTELC_EXPORT_SUCCESS;
+}
+static void flag_destroy(void *self) {
+    (void)self;
+    atomic_store(&g_exporter_destroyed, 1);
+}
+static const otelc_exporter_ops slow_ops = {.name = "slow", .export_spans = slow_export, .destroy = flag_destroy};
+
+typedef struct shutdown_thread {
+    otelc_tracer_provider *tp;
+    atomic_int started, done;
+    otelc_status st;
+} shutdown_thread;
+
+static void *shutdown_main(void *p) {
+    shutdown_thread *s = p;
+    atomic_store(&s->started, 1);
+    s->st = otelc_tracer_provider_shutdown(s->tp, 30000);
+    atomic_store(&s->done, 1);
+    return NULL;
+}
+
+static void test_fork_during_shutdown(void **state) {
+    (void)state;
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    bo.schedule_delay_ms = 3600000;
+    bo.max_export_batch_size = 1;
+    otelc_tracer_provider *tp =
+        provider_with(otelc_batch_processor_create(otelc_exporter_create(&slow_ops, NULL), &bo, NULL), NULL);
+    end_n(test_tracer(tp), "stuck", 1);
+    while (!atomic_load(&g_export_entered)) sched_yield();
+    shutdown_thread sd = {.tp = tp};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, shutdown_main, &sd), 0);
+    while (!atomic_load(&sd.started)) sched_yield();
+    /* Let it reach its wait for the worker (a fork() before that would pass without testing anything). */
+    struct timespec ms100 = {0, 100 * 1000 * 1000};
+    nanosleep(&ms100, NULL);
+    assert_false(atomic_load(&sd.done));
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        otelc_tracer_provider_destroy(tp);
+        _exit(atomic_load(&g_exporter_destroyed) ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    atomic_store(&g_export_release, 1);
+    pthread_join(th, NULL);
+    assert_int_equal(sd.st, OTELC_OK);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0); /* 3: the child's processor was never freed */
+    assert_false(atomic_load(&g_exporter_destroyed)); /* the parent's is still alive */
+    otelc_tracer_provider_destroy(tp);
+    assert_true(atomic_load(&g_exporter_destroyed));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fork_child_pipeline),
+        cmocka_unit_test(test_fork_during_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
