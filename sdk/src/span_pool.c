@@ -141,13 +141,8 @@ void *otelc__pool_alloc(span_pool_class c) {
         }
         return p;
     }
-    if (__builtin_expect(tc->exited, 0)) {
-        void *p = ring_take(&g_rings[c]);
-        if (!p) return otelc_malloc(class_size[c]);
-        UNPOISON(p, class_size[c]);
-        return p;
-    }
-    for (int i = 0; i < REFILL; i++) {
+    /* After cache_exit, one at a time: the cache must stay empty. */
+    for (int i = 0, n = tc->exited ? 1 : REFILL; i < n; i++) {
         void *p = ring_take(&g_rings[c]);
         if (!p) break;
         tc->items[c][tc->count[c]++] = p;
