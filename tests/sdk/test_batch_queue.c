@@ -182,6 +182,18 @@ static void *holder(void *p) {
     return NULL;
 }
 
+/* With `queued` spans already in the queue (and the worker blocked), ends spans from this thread until
+ * one is dropped (or limit spans were tried); returns how many are queued then. */
+static size_t fill_until_dropped(otelc_tracer *t, size_t queued, size_t limit) {
+    counter_snap cs;
+    snap(&cs);
+    while (delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE) == 0 && queued < limit) {
+        end_n(t, "main", 1);
+        queued++;
+    }
+    return queued - 1; /* the last one was dropped */
+}
+
 /* Threads take room in chunks; what they took and did not use either comes back when they exit, or, while
  * they live, stays a small share of the queue: the main thread, alone afterwards, can still queue all of
  * the capacity (they exited) or nearly all of it (they are alive and idle). The worker is blocked in
@@ -204,14 +216,7 @@ static size_t queued_until_full(bool others_exit) {
     pthread_barrier_wait(&ended); /* each queued one span (and took its chunk of room) */
     if (others_exit)
         for (int i = 0; i < OTHERS; i++) pthread_join(th[i], NULL);
-    counter_snap cs;
-    snap(&cs);
-    size_t queued = OTHERS; /* theirs */
-    while (delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE) == 0 && queued < 2 * QUEUE) {
-        end_n(t, "main", 1);
-        queued++;
-    }
-    queued--; /* the last one was dropped */
+    size_t queued = fill_until_dropped(t, OTHERS /* theirs */, 2 * QUEUE);
     if (!others_exit) {
         pthread_barrier_wait(&hold);
         for (int i = 0; i < OTHERS; i++) pthread_join(th[i], NULL);
@@ -288,14 +293,7 @@ static void test_span_ended_after_thread_exit(void **state) {
     /* Another thread, likely on the exited one's thread storage: the self-counters' list of thread
      * blocks must not still hold the old one (it did: reading the counters then looped forever). */
     run_producers(g_late_tracer, 1, 1, "next-thread");
-    counter_snap cs;
-    snap(&cs);
-    size_t queued = 2 + (size_t)g_late_ended;
-    while (delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE) == 0 && queued < 2 * QUEUE) {
-        end_n(g_late_tracer, "main", 1);
-        queued++;
-    }
-    queued--; /* the last one was dropped */
+    size_t queued = fill_until_dropped(g_late_tracer, 2 + (size_t)g_late_ended, 2 * QUEUE);
     assert_int_equal(queued, QUEUE);
     rec_release_hang(&rec);
     assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
