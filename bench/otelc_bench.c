@@ -6,6 +6,9 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,9 +87,10 @@ static cpu_times cpu_now(void) {
 
 /* ---- results and output ------------------------------------------------------------------------- */
 
-typedef enum unit { UNIT_NS, UNIT_SPANS_PER_S, UNIT_B_PER_SPAN } unit;
+/* UNIT_NS_MACHINE: nanoseconds that describe the machine, not a cost (no ratio to the floor). */
+typedef enum unit { UNIT_NS, UNIT_NS_MACHINE, UNIT_SPANS_PER_S, UNIT_B_PER_SPAN } unit;
 static const char *unit_name(unit u) {
-    return u == UNIT_NS ? "ns" : u == UNIT_SPANS_PER_S ? "spans/s" : "B/span";
+    return u == UNIT_NS || u == UNIT_NS_MACHINE ? "ns" : u == UNIT_SPANS_PER_S ? "spans/s" : "B/span";
 }
 
 #define MAX_RESULTS 24
@@ -476,6 +480,74 @@ static void bench_noproc(void) {
     emit(two, v, UNIT_SPANS_PER_S, -1, note);
 }
 
+/* ---- how late this machine runs a napping thread ------------------------------------------------ */
+
+/* The batch worker naps on the CPU the producer leaves free and must run again before the queue fills.
+ * This measures, without otelc, how late such a thread wakes here: the main thread naps 50 us at a time
+ * (timer slack 5 us, as the worker's) beside one busy thread, for wake_probe_ns. A delay longer than the
+ * queue's slack (the time the spans beyond one batch take to fill the default queue at
+ * span_sampled_attrs4_batch's rate, plus the full-queue yield budget) makes any export thread of that
+ * queue late enough for spans to be dropped. */
+static void *busy_main(void *arg) {
+    const atomic_bool *stop = arg;
+    uint64_t n = 0;
+    while (!atomic_load_explicit(stop, memory_order_relaxed)) n++;
+    SINK(n);
+    return NULL;
+}
+
+static long long g_wake_over = -1; /* wakes later than the slack (for the summary) */
+static double g_wake_slack_ns;
+
+static void bench_wake_delay(void) {
+    const char *name = "wake_delay_max";
+    const result *one = find_result("span_sampled_attrs4_batch");
+    if (!wanted(name)) return;
+    if (!one) {
+        emit_unavailable(name, "needs span_sampled_attrs4_batch's rate: run without --only");
+        return;
+    }
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    double slack_ns = (double)(bo.max_queue_size - bo.max_export_batch_size) * one->value +
+                      (double)bo.full_queue_yield_us * 1e3;
+    uint64_t probe_ns = scaled(1000000000u), nap_ns = 50000;
+#ifdef __linux__
+    int old_slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    (void)prctl(PR_SET_TIMERSLACK, 5000UL, 0UL, 0UL, 0UL);
+#endif
+    atomic_bool stop = false;
+    pthread_t th;
+    if (pthread_create(&th, NULL, busy_main, &stop) != 0) {
+        emit_unavailable(name, "pthread_create failed");
+        return;
+    }
+    uint64_t worst = 0, over = 0, naps = 0, end = mono_ns() + probe_ns;
+    for (uint64_t t0 = mono_ns(); t0 < end; naps++) {
+        struct timespec w = {0, (long)nap_ns};
+        nanosleep(&w, NULL);
+        uint64_t t1 = mono_ns();
+        uint64_t late = t1 - t0 > nap_ns ? t1 - t0 - nap_ns : 0;
+        if (late > worst) worst = late;
+        if ((double)late > slack_ns) over++;
+        t0 = t1;
+    }
+    atomic_store(&stop, true);
+    pthread_join(th, NULL);
+#ifdef __linux__
+    if (old_slack > 0) (void)prctl(PR_SET_TIMERSLACK, (unsigned long)old_slack, 0UL, 0UL, 0UL);
+#endif
+    static char note[320];
+    snprintf(note, sizeof note,
+             "a thread napping 50 us beside a busy one, for %.1f s (%llu naps): its latest wake; %llu wakes were "
+             "later than the default queue's slack of %.0f us at span_sampled_attrs4_batch's rate, each one "
+             "enough to drop spans with any export thread",
+             (double)probe_ns / 1e9, (unsigned long long)naps, (unsigned long long)over, slack_ns / 1e3);
+    g_wake_over = (long long)over;
+    g_wake_slack_ns = slack_ns;
+    emit(name, (double)worst, UNIT_NS_MACHINE, -1, note);
+}
+
 /* ---- scope switches ----------------------------------------------------------------------------- */
 
 #ifdef OTELC_BENCH_HAVE_THREAD_CTX
@@ -702,6 +774,11 @@ static void print_summary(void) {
         FIG_NS(r);
         summary_line(r->name, "<= 2.0x floor, 0 dropped/2M", r->ratio <= 2.0 && r->dropped == 0, true, fig);
         fprintf(stderr, "  %-36s dropped %lld\n", "", r->dropped);
+        const result *w = find_result("wake_delay_max");
+        if (w)
+            fprintf(stderr, "  %-36s this machine woke a napping thread up to %.0f us late; %lld wakes in %.1f s were later\n"
+                            "  %-36s than the %.0f us the default queue gives its export thread at this rate\n",
+                    "", w->value / 1e3, g_wake_over, (double)scaled(1000000000u) / 1e9, "", g_wake_slack_ns / 1e3);
     }
     if ((r = find_result("span_sampled_attrs4_simple"))) {
         FIG_NS(r);
@@ -792,6 +869,7 @@ int main(int argc, char **argv) {
     bench_span("span_sampled_attrs4_batch", otelc_sampler_always_on(), PROC_BATCH, g_cfg.spans);
     bench_span("span_sampled_attrs4_simple", otelc_sampler_always_on(), PROC_SIMPLE, scaled(1000000));
     bench_span("span_unsampled", otelc_sampler_always_off(), PROC_BATCH, scaled(5000000));
+    bench_wake_delay();
     bench_api_noop();
     bench_two_threads();
     bench_noproc();
