@@ -459,9 +459,31 @@ static void keep_nothing(void *self, otelc_span *span, const otelc_span_data *da
 }
 static const otelc_processor_ops keep_nothing_ops = {.on_end = keep_nothing};
 
+/* A thread that naps nap_ns at a time until stopped (timer slack 5 us, as the batch worker's). */
+typedef struct napper {
+    pthread_t th;
+    uint64_t nap_ns;
+    atomic_bool stop;
+    uint64_t wakes;
+} napper;
+
+static void *napper_main(void *arg) {
+    napper *n = arg;
+#ifdef __linux__
+    (void)prctl(PR_SET_TIMERSLACK, 5000UL, 0UL, 0UL, 0UL);
+#endif
+    while (!atomic_load_explicit(&n->stop, memory_order_relaxed)) {
+        struct timespec w = {(time_t)(n->nap_ns / 1000000000u), (long)(n->nap_ns % 1000000000u)};
+        nanosleep(&w, NULL);
+        n->wakes++;
+    }
+    return NULL;
+}
+
 static void bench_noproc(void) {
-    const char *one = "span_sampled_attrs4_noproc", *two = "span_sampled_attrs4_noproc_2threads";
-    if (!wanted(one) && !wanted(two)) return;
+    const char *one = "span_sampled_attrs4_noproc", *two = "span_sampled_attrs4_noproc_2threads",
+               *three = "span_sampled_attrs4_noproc_2threads_napper";
+    if (!wanted(one) && !wanted(two) && !wanted(three)) return;
     otelc_processor *proc = otelc_processor_create(&keep_nothing_ops, NULL);
     if (!proc) {
         emit_unavailable(one, "processor create failed");
@@ -473,11 +495,29 @@ static void bench_noproc(void) {
     emit(one, ns, UNIT_NS, -1, "the span workload with a processor that keeps nothing: reference for the next line");
     double cpu = -1;
     double v = time_two_threads(bench_tracer(), per_rep, NULL, &cpu);
-    teardown(p);
     static char note[160];
     snprintf(note, sizeof note, "the same on 2 threads: this machine's ceiling for 2-thread scaling; "
              "producers' CPU time %.1f ns/span", cpu);
     emit(two, v, UNIT_SPANS_PER_S, -1, note);
+    /* The same again beside a third thread that only wakes up, as often as the batch worker naps at this
+     * rate (one default batch's time): on 2 CPUs it preempts a producer at every wake. This bounds what
+     * the batch processor can reach here, whatever its per-span costs. */
+    otelc_batch_options bo;
+    otelc_batch_options_init(&bo);
+    uint64_t nap_ns = v > 0 ? (uint64_t)((double)bo.max_export_batch_size * 1e9 / v) : 50000;
+    if (nap_ns < 10000) nap_ns = 10000; /* the batch worker's shortest nap */
+    napper nap = {.nap_ns = nap_ns};
+    if (pthread_create(&nap.th, NULL, napper_main, &nap) == 0) {
+        double vn = time_two_threads(bench_tracer(), per_rep, NULL, &cpu);
+        atomic_store(&nap.stop, true);
+        pthread_join(nap.th, NULL);
+        static char note2[200];
+        snprintf(note2, sizeof note2, "%s beside a thread that does nothing but nap %.0f us at a time (%llu wakes): "
+                 "what is left for 2 producers when a thread wakes as often as the batch worker does", two, (double)nap_ns / 1e3,
+                 (unsigned long long)nap.wakes);
+        emit(three, vn, UNIT_SPANS_PER_S, -1, note2);
+    }
+    teardown(p);
 }
 
 /* ---- how late this machine runs a napping thread ------------------------------------------------ */
@@ -803,6 +843,10 @@ static void print_summary(void) {
         if (n1 && n2 && n1->value > 0)
             fprintf(stderr, "  %-36s this machine's ceiling: %.2fx (the spans with no processor at all, 2 threads vs 1)\n",
                     "", n2->value / (1e9 / n1->value));
+        const result *n3 = find_result("span_sampled_attrs4_noproc_2threads_napper");
+        if (n1 && n3 && n1->value > 0)
+            fprintf(stderr, "  %-36s %.2fx with a third thread that only wakes, as often as the batch worker does\n", "",
+                    n3->value / (1e9 / n1->value));
         const result *w = find_result("batch_worker_cpu");
         if (w && one && one->value > 0)
             fprintf(stderr, "  %-36s batch worker CPU %.1f ns/span (%.0f%% of the producer's %.1f ns)\n", "", w->value,

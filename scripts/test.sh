@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, then build and run every test
-#   1. the whole cmocka suite (ctest) in a RelWithDebInfo build,
+#   1. the whole cmocka suite (ctest) in a RelWithDebInfo build, with a short smoke run of otelc-bench,
 #   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the threaded tests (label "threads") under ThreadSanitizer,
 #   4. the libFuzzer targets for a bounded time (tests/fuzz/run.sh), when present.
@@ -54,7 +54,7 @@ build() {
 mkdir -p "$out"
 san_flags="-fno-omit-frame-pointer -fno-sanitize-recover=all"
 
-if build release "$out/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTELC_BUILD_BENCH=OFF; then
+if build release "$out/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTELC_BUILD_BENCH=ON; then
   run_ctest release "$out/release"
 else
   failed_stages+=("release-build"); total_fail=$((total_fail + 1))
