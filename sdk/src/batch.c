@@ -53,6 +53,7 @@
 
 #define NAP_MIN_NS 10000ull    /* shortest nap: below this the worker would mostly pay for waking */
 #define NAP_MAX_NS 5000000ull  /* a batch arriving slower than this: sleep until signalled (IDLE) */
+#define IDLE_RECHECK_NS 1000000ull /* the first idle wait after running looks at the queue again this soon */
 #define YIELD_MAX_US 1000000u
 #define START_RETRY_NS 1000000000ull /* a worker that could not start is tried again after this long */
 
@@ -72,7 +73,7 @@ typedef struct batch {
     otelc_batch_options o;
     span_queue *q;
     size_t low_room; /* producers in NAPPING signal when the room left falls below this (3/4 full) */
-    _Atomic size_t idle_wake_room; /* producers in IDLE signal when the room left falls to this */
+    size_t full_room; /* room left when a batch's worth is taken (capacity - batch): see batch_ready */
     uint64_t yield_ns;
     _Alignas(64) atomic_int wstate;
     _Alignas(64) pthread_mutex_t lock;
@@ -105,7 +106,12 @@ static uint64_t mono_ns(void) {
 
 /* ---- shared state lifetime ---- */
 
+static void live_remove(batch *b);
+
 static void batch_free(batch *b) {
+    /* Normally shutdown took it off the list already; not in a fork child whose parent forked during
+     * shutdown (the child's destroy skips the shutdown the parent had started). */
+    live_remove(b);
     otelc__sq_destroy(b->q); /* releases what is still queued */
     otelc_exporter_destroy(b->exporter);
     pthread_mutex_destroy(&b->lock);
@@ -128,6 +134,16 @@ static void drop_all_queued(batch *b) {
 }
 
 static size_t queued_consumer(batch *b) { return otelc__sq_queued(b->q); }
+
+/* A batch is ready: a full one is queued, or the room taken by producers covers one and some of it is
+ * queued. Room is taken before a span is queued (a push in flight) and threads may hold a little unused
+ * room (span_queue.h), so counting queued spans alone could wait forever for a batch that cannot form
+ * (a batch as large as the queue) and miss a push that was in flight when the worker looked. Producers
+ * in IDLE signal on the same room test, so both sides agree. */
+static bool batch_ready(batch *b) {
+    size_t queued = queued_consumer(b);
+    return queued >= b->o.max_export_batch_size || (queued && otelc__sq_room(b->q) <= b->full_room);
+}
 
 /* Exports one batch; returns how many spans it took from the queue. */
 static size_t export_one_batch(batch *b) {
@@ -198,20 +214,21 @@ static void *worker_main(void *arg) {
     deadline_after(&deadline, b->o.schedule_delay_ms);
     for (;;) {
         bool timed_out = false;
+        bool first_wait = true;
         while (!b->stop && b->flush_requested == b->flush_completed) {
             int mode = nap_ns ? W_NAPPING : W_IDLE;
-            size_t want = b->o.max_export_batch_size;
-            if (mode == W_IDLE) {
-                /* Producers wake us once the room taken since now covers the rest of a batch. */
-                size_t queued = queued_consumer(b), room = otelc__sq_room(b->q);
-                size_t rest = queued < want ? want - queued : 0;
-                atomic_store(&b->idle_wake_room, room > rest ? room - rest : 0);
-            }
-            atomic_store(&b->wstate, mode); /* seq_cst: ordered before the queue check below */
-            if (queued_consumer(b) >= want) break; /* a producer raced the state */
+            atomic_store(&b->wstate, mode);
+            atomic_thread_fence(memory_order_seq_cst); /* the state, then the queue check below */
+            if (batch_ready(b)) break; /* a producer raced the state */
             struct timespec until = deadline;
-            if (mode == W_NAPPING) {
-                uint64_t wake_at = mono_ns() + nap_ns;
+            /* The first idle wait after running is short: a producer that pushed just as we published
+             * IDLE may have read the old state and not signalled (batch_enqueue has no fence between its
+             * push and that read), while our check above missed its push, still in its CPU's store
+             * buffer. Looking again shortly after bounds that span's wait without a fence per span. */
+            uint64_t wait_ns = mode == W_NAPPING ? nap_ns : first_wait ? IDLE_RECHECK_NS : 0;
+            first_wait = false;
+            if (wait_ns) {
+                uint64_t wake_at = mono_ns() + wait_ns;
                 if (wake_at < ts_ns(&deadline)) {
                     until.tv_sec = (time_t)(wake_at / 1000000000ull);
                     until.tv_nsec = (long)(wake_at % 1000000000ull);
@@ -243,7 +260,7 @@ static void *worker_main(void *arg) {
                 atomic_store(&b->wstate, W_RUNNING);
             }
         } else {
-            while (queued_consumer(b) >= b->o.max_export_batch_size && export_one_batch(b)) {}
+            while (batch_ready(b) && export_one_batch(b)) {}
             if (timed_out && !export_one_batch(b)) {
                 /* Idle: free the rings of threads that exited, release what idle threads still hold. */
                 otelc__sq_settle(b->q);
@@ -373,18 +390,21 @@ static void batch_enqueue(batch *b, otelc_span *span) {
             return;
         }
     }
-    /* Pairs with the worker's store of its state then its queue check. Without a full barrier here (x86
-     * has one only when the push took room from the shared counter) a wake can be missed; the worker then
-     * finds the span at its next nap or, when idle, by the schedule delay or the next push's wake. A
-     * fence per span would cost more than that rare delay; elsewhere the fence is cheap enough. */
+    /* Pairs with the worker's store of its state then its queue check. Without a full barrier between
+     * the push's store of the ring's tail and this read (x86 has none: the room counter's atomic comes
+     * before that store), a producer that pushes just as the worker goes idle can read the old state
+     * while the worker misses the push, and no one signals. The worker covers that by looking at the
+     * queue again IDLE_RECHECK_NS after going idle (and, napping, at the nap's end), so the span waits at
+     * most that long; a fence per span would cost more. Elsewhere the fence is cheap enough to keep. */
 #if !defined(__x86_64__) && !defined(__i386__)
     atomic_thread_fence(memory_order_seq_cst);
 #endif
     int st = atomic_load_explicit(&b->wstate, memory_order_relaxed);
     if (__builtin_expect(st < W_IDLE, 1)) return; /* running or already woken: the common case under load */
     if (st == W_IDLE) {
-        /* Low rate: the specification's trigger, a full batch queued (room is taken a span at a time). */
-        if (otelc__sq_room(b->q) <= atomic_load_explicit(&b->idle_wake_room, memory_order_relaxed)) wake_worker(b, st);
+        /* Low rate: the specification's trigger, a full batch queued (room is taken a span at a time),
+         * tested on the room taken as batch_ready does. */
+        if (otelc__sq_room(b->q) <= b->full_room) wake_worker(b, st);
     } else if (st == W_NAPPING && took_room) {
         /* The worker wakes by itself when a batch should be ready; wake it early only when spans come
          * faster than it estimated and the queue is filling up. */
@@ -625,6 +645,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
     size_t high_water = o.max_queue_size - o.max_queue_size / 4;
     if (high_water < o.max_export_batch_size) high_water = o.max_export_batch_size;
     b->low_room = o.max_queue_size - high_water;
+    b->full_room = o.max_queue_size - o.max_export_batch_size; /* batch <= queue (options_init clamps) */
     b->yield_ns = (uint64_t)(o.full_queue_yield_us > YIELD_MAX_US ? YIELD_MAX_US : o.full_queue_yield_us) * 1000u;
     atomic_init(&b->wstate, W_EXITED);
     pthread_mutex_init(&b->lock, NULL);

@@ -402,6 +402,82 @@ static void test_yield_env(void **state) {
     unsetenv("OTELC_BSP_FULL_QUEUE_YIELD_US");
 }
 
+/* Waits up to ms for the exporter to have received n spans; false on timeout. */
+static bool rec_wait_count_for(rec_exporter *r, size_t n, int ms) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&r->lock);
+    int rc = 0;
+    while (r->count < n && rc == 0) rc = pthread_cond_timedwait(&r->cond, &r->lock, &dl);
+    bool ok = r->count >= n;
+    pthread_mutex_unlock(&r->lock);
+    return ok;
+}
+
+/* Batch 1, schedule delay 1 h: each span, ended just after the previous one's export (as the worker goes
+ * back to sleep), must wake the worker. A push in flight when the worker looked at the queue (room taken,
+ * span not yet visible) was once missed: the worker slept on, and the span waited for the delay. */
+static void test_each_span_wakes_the_idle_worker(void **state) {
+    (void)state;
+    enum { ROUNDS = 20000 };
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, 8, 1, 50), NULL);
+    otelc_tracer *t = test_tracer(tp);
+    for (size_t i = 0; i < ROUNDS; i++) {
+        end_n(t, "p", 1);
+        if (!rec_wait_count_for(&rec, i + 1, 5000)) fail_msg("span %zu not exported within 5 s", i);
+    }
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
+/* A batch as large as the queue, and another thread holding unused room (it took a chunk while the
+ * worker was exporting, then went quiet): the spans that fit are exported at once, not after the
+ * schedule delay, and later span ends do not find the queue full meanwhile. */
+static void test_batch_as_large_as_the_queue(void **state) {
+    (void)state;
+    rec_exporter rec;
+    rec_init(&rec);
+    otelc_tracer_provider *tp = provider_with(batch_queue(&rec, 64, 64, 50), NULL);
+    otelc_tracer *t = test_tracer(tp);
+    rec.hang = true;
+    end_n(t, "first", 64); /* a full batch (taken a span's room at a time: the worker was idle) */
+    rec_wait_in_export(&rec); /* the worker is exporting: the other thread's push takes a chunk */
+    pthread_barrier_t ended, hold;
+    pthread_barrier_init(&ended, NULL, 2);
+    pthread_barrier_init(&hold, NULL, 2);
+    holder_arg ha = {t, 1, &ended, &hold};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, holder, &ha), 0);
+    pthread_barrier_wait(&ended);
+    rec_release_hang(&rec);
+    assert_true(rec_wait_count_for(&rec, 64, 5000));
+    counter_snap cs;
+    snap(&cs);
+    end_n(t, "full", 64);
+    uint64_t dropped = delta(&cs, OTELC_COUNTER_SPANS_DROPPED_QUEUE);
+    /* The queue was full with 62 spans (the other thread's and 61 of these; it holds 2 of the 64 slots'
+     * room): those go at once, the rest (pushed after that export, or dropped) wait for shutdown. */
+    if (!rec_wait_count_for(&rec, 64 + 62, 5000))
+        fail_msg("%zu of 62 queued spans exported after 5 s (the schedule delay is 1 h)", rec_count(&rec) - 64);
+    pthread_barrier_wait(&hold);
+    pthread_join(th, NULL);
+    pthread_barrier_destroy(&ended);
+    pthread_barrier_destroy(&hold);
+    assert_int_equal(otelc_tracer_provider_shutdown(tp, 30000), OTELC_OK);
+    assert_int_equal(rec_count(&rec), 64 + 1 + 64 - dropped);
+    otelc_tracer_provider_destroy(tp);
+    rec_fini(&rec);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_threads_exactly_once),
@@ -413,6 +489,8 @@ int main(void) {
         cmocka_unit_test(test_one_thread_many_processors),
         cmocka_unit_test(test_options_versioning),
         cmocka_unit_test(test_yield_env),
+        cmocka_unit_test(test_each_span_wakes_the_idle_worker),
+        cmocka_unit_test(test_batch_as_large_as_the_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
