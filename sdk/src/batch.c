@@ -112,7 +112,10 @@ static void batch_free(batch *b) {
     /* Normally shutdown took it off the list already; not in a fork child whose parent forked during
      * shutdown (the child's destroy skips the shutdown the parent had started). */
     live_remove(b);
-    otelc__sq_destroy(b->q); /* releases what is still queued */
+    /* Releases what is still queued: spans a thread pushed after shutdown's last drop (its end had passed
+     * the processor's shut-down check just before) are counted here, not lost silently. */
+    size_t late = otelc__sq_destroy(b->q);
+    if (late) otelc__count(OTELC_COUNTER_SPANS_DROPPED_SHUTDOWN, late);
     otelc_exporter_destroy(b->exporter);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);

@@ -111,7 +111,9 @@ static void release_exported_locked(sq_ring *r, size_t max) {
 static size_t release_all_locked(sq_ring *r) {
     size_t rel = atomic_load_explicit(&r->rel, memory_order_relaxed);
     size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-    size_t queued = tail - (r->taken > rel ? r->taken : rel);
+    /* Positions are free-running counters (they wrap on 32-bit): compare distances to tail, not values. */
+    size_t to_taken = tail - r->taken, to_rel = tail - rel;
+    size_t queued = to_taken < to_rel ? to_taken : to_rel;
     release_to_locked(r, tail);
     r->taken = tail;
     atomic_store_explicit(&r->head, tail, memory_order_relaxed);
@@ -331,8 +333,8 @@ span_queue *otelc__sq_create(size_t capacity) {
     return q;
 }
 
-void otelc__sq_destroy(span_queue *q) {
-    if (!q) return;
+size_t otelc__sq_destroy(span_queue *q) {
+    if (!q) return 0;
     /* Once q is off the live list no exiting thread touches its rings. */
     pthread_mutex_lock(&g_queues_lock);
     for (span_queue **pp = &g_queues; *pp; pp = &(*pp)->next_live) {
@@ -342,13 +344,15 @@ void otelc__sq_destroy(span_queue *q) {
         }
     }
     pthread_mutex_unlock(&g_queues_lock);
+    size_t queued = 0;
     for (sq_ring *r = q->rings, *next; r; r = next) {
         next = r->next;
-        release_all_locked(r);
+        queued += release_all_locked(r);
         ring_free(r);
     }
     pthread_mutex_destroy(&q->rings_lock);
     otelc_free(q->mem);
+    return queued;
 }
 
 size_t otelc__sq_take(span_queue *q, otelc_span **out, size_t max) {

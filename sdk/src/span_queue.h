@@ -35,8 +35,9 @@ typedef struct span_queue span_queue;
 /* NULL when out of memory. */
 OTELC_HIDDEN span_queue *otelc__sq_create(size_t capacity);
 /* Releases every span the queue still holds (no thread may push any more) and frees it with all its
- * rings; threads still alive forget theirs (their entries name a queue id no longer live). */
-OTELC_HIDDEN void otelc__sq_destroy(span_queue *q);
+ * rings; threads still alive forget theirs (their entries name a queue id no longer live). Returns how
+ * many of those spans were queued, never taken (the caller counts them as dropped). */
+OTELC_HIDDEN size_t otelc__sq_destroy(span_queue *q);
 
 /* Queues span (the queue keeps the caller's reference) and returns true; false when the queue is full
  * or out of memory (the reference stays the caller's). low_rate: take room one span at a time, so that
