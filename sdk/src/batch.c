@@ -67,6 +67,12 @@ enum {
     W_EXITED,      /* no worker (not started after fork, or gone) */
 };
 
+/* refs holds REF_HANDLE per handle reference and REF_WORKER while a worker thread holds its own: one word,
+ * so a fork child can tell in one load whether the parent's worker had dropped its reference (it may fork
+ * between the worker's exit and that drop). */
+#define REF_WORKER 1u
+#define REF_HANDLE 2u
+
 typedef struct batch {
     atomic_uint refs;
     otelc_exporter *exporter;
@@ -125,8 +131,8 @@ static void batch_free(batch *b) {
     otelc_free(b);
 }
 
-static void batch_unref(batch *b) {
-    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) batch_free(b);
+static void batch_unref(batch *b, unsigned ref) {
+    if (atomic_fetch_sub_explicit(&b->refs, ref, memory_order_acq_rel) == ref) batch_free(b);
 }
 
 /* ---- worker ---- */
@@ -289,18 +295,18 @@ static void *worker_main(void *arg) {
     if (detached) otelc_exporter_shutdown(b->exporter, 0);
     /* The worker's own reference (taken in start_worker_locked). Dropped on every exit, joined or
      * detached: when detached and the handle is gone, this frees the state. */
-    batch_unref(b);
+    batch_unref(b, REF_WORKER);
     return NULL;
 }
 
 /* Called with b->lock held. */
 static bool start_worker_locked(batch *b) {
     if (b->worker_started) return true;
-    atomic_fetch_add(&b->refs, 1);
+    atomic_fetch_add(&b->refs, REF_WORKER);
     atomic_store(&b->wstate, W_RUNNING);
     if (pthread_create(&b->thread, NULL, worker_main, b) != 0) {
         atomic_store(&b->wstate, W_EXITED);
-        atomic_fetch_sub(&b->refs, 1);
+        atomic_fetch_sub(&b->refs, REF_WORKER);
         return false;
     }
     b->worker_started = true;
@@ -507,7 +513,7 @@ static otelc_status batch_shutdown(void *self, uint32_t timeout_ms) {
     return otelc_exporter_shutdown(b->exporter, timeout_ms);
 }
 
-static void batch_destroy(void *self) { batch_unref(self); }
+static void batch_destroy(void *self) { batch_unref(self, REF_HANDLE); }
 
 static const otelc_processor_ops batch_ops = {NULL, batch_on_end, batch_flush, batch_shutdown, batch_destroy};
 
@@ -551,7 +557,9 @@ static void after_fork_child(void) {
     for (batch *b = g_live; b; b = b->next_live) {
         pthread_mutex_init(&b->lock, NULL);
         init_conds(b);
-        if (b->worker_started && !b->worker_exited) atomic_fetch_sub(&b->refs, 1); /* that worker is gone */
+        /* That worker is gone; its reference too, unless it dropped it before the fork (worker_exited
+         * is set before the drop, so it cannot tell). */
+        if (atomic_load(&b->refs) & REF_WORKER) atomic_fetch_sub(&b->refs, REF_WORKER);
         b->worker_started = false;
         b->worker_exited = false;
         atomic_store(&b->wstate, W_EXITED);
@@ -642,7 +650,7 @@ otelc_processor *otelc_batch_processor_create(otelc_exporter *exporter, const ot
         otelc_error_set(err, OTELC_ERR_NO_MEMORY, "batch processor: out of memory");
         return NULL;
     }
-    atomic_init(&b->refs, 1);
+    atomic_init(&b->refs, REF_HANDLE);
     b->exporter = exporter;
     b->o = o;
     size_t high_water = o.max_queue_size - o.max_queue_size / 4;
