@@ -10,7 +10,12 @@
  *   4. never goes backwards on a thread: a reading below the thread's previous one returns that one.
  * Anchors are published with a sequence lock; one thread at a time re-anchors (a try-lock), the others
  * keep using the previous anchor meanwhile. Elsewhere (no invariant TSC, not x86-64, or
- * OTELC_FAST_CLOCK=false) it is plain clock_gettime(CLOCK_REALTIME). */
+ * OTELC_FAST_CLOCK=false) it is plain clock_gettime(CLOCK_REALTIME).
+ *
+ * Tests (tests/api/test_clock_steps.c) #include this file after defining OTELC_CLOCK_TEST_TSC,
+ * OTELC_CLOCK_TEST_WALL and OTELC_CLOCK_TEST_INVARIANT as names of functions returning the fake TSC,
+ * the fake CLOCK_REALTIME and whether the fake TSC is invariant: steps, jumps and preemptions cannot
+ * be produced on the real clocks. The library never defines them. */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,14 +30,26 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #include <x86intrin.h>
-#define HAVE_TSC 1
+#define X86_TSC 1
 #endif
 
-static uint64_t realtime_ns(void) {
+#ifdef OTELC_CLOCK_TEST_WALL
+#define wall_ns() OTELC_CLOCK_TEST_WALL()
+#else
+static uint64_t wall_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#endif
+
+#if defined(OTELC_CLOCK_TEST_TSC)
+#define read_tsc() OTELC_CLOCK_TEST_TSC()
+#define HAVE_TSC 1
+#elif defined(X86_TSC)
+#define read_tsc() __rdtsc()
+#define HAVE_TSC 1
+#endif
 
 #ifdef HAVE_TSC
 
@@ -51,10 +68,16 @@ static _Thread_local uint64_t t_last;
 static bool tsc_usable(void) {
     const char *env = getenv("OTELC_FAST_CLOCK");
     if (env && (!strcasecmp(env, "false") || !strcmp(env, "0"))) return false;
+#if defined(OTELC_CLOCK_TEST_INVARIANT)
+    return OTELC_CLOCK_TEST_INVARIANT();
+#elif defined(X86_TSC)
     unsigned a, b, c, d;
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return false;
     __get_cpuid(0x80000007u, &a, &b, &c, &d);
     return (d >> 8) & 1u; /* invariant TSC: constant rate, runs in every C-state */
+#else
+    return false;
+#endif
 }
 
 /* Publishes a new anchor (tsc, ns) with rate mult; called by the single thread holding g_anchoring. */
@@ -82,8 +105,8 @@ static void set_origin(uint64_t tsc, uint64_t ns) {
 
 static void anchor_now(uint64_t old_mult) {
     if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return; /* someone else */
-    uint64_t tsc = __rdtsc();
-    uint64_t ns = realtime_ns();
+    uint64_t tsc = read_tsc();
+    uint64_t ns = wall_ns();
     uint64_t mult = rate_since_origin(tsc, ns);
     /* A wall-clock step (or suspend) makes the long baseline wrong: restart it here and keep the old
      * rate; while still calibrating (no old rate), just start calibrating again from here. */
@@ -109,7 +132,7 @@ static uint64_t from_tsc(void) {
         uint64_t next = atomic_load_explicit(&g_next_anchor_tsc, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&g_seq, memory_order_relaxed) != s1) continue;
-        uint64_t tsc = __rdtsc();
+        uint64_t tsc = read_tsc();
         if (__builtin_expect(tsc >= next, 0)) anchor_now(mult);
         uint64_t delta = tsc > at ? tsc - at : 0;
         return an + (uint64_t)(((unsigned __int128)delta * mult) >> SHIFT);
@@ -118,20 +141,20 @@ static uint64_t from_tsc(void) {
 
 static uint64_t slow_path(int mode) {
     if (mode == MODE_UNKNOWN) {
-        if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return realtime_ns();
+        if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return wall_ns();
         if (atomic_load(&g_mode) == MODE_UNKNOWN) {
             if (tsc_usable()) {
-                set_origin(__rdtsc(), realtime_ns());
+                set_origin(read_tsc(), wall_ns());
                 atomic_store_explicit(&g_mode, MODE_CALIBRATING, memory_order_release);
             } else {
                 atomic_store_explicit(&g_mode, MODE_SYSTEM, memory_order_release);
             }
         }
         atomic_flag_clear_explicit(&g_anchoring, memory_order_release);
-        return realtime_ns();
+        return wall_ns();
     }
     /* Calibrating: the wall clock answers until enough time has passed to measure the rate. */
-    uint64_t ns = realtime_ns();
+    uint64_t ns = wall_ns();
     uint64_t on = atomic_load_explicit(&g_origin_ns, memory_order_relaxed);
     if (ns < on || ns - on >= CALIBRATION_NS) anchor_now(0);
     return ns;
@@ -141,15 +164,31 @@ uint64_t otelc_now_unix_nano(void) {
     int mode = atomic_load_explicit(&g_mode, memory_order_acquire);
     uint64_t now;
     if (__builtin_expect(mode == MODE_TSC, 1)) now = from_tsc();
-    else if (mode == MODE_SYSTEM) return realtime_ns();
+    else if (mode == MODE_SYSTEM) return wall_ns();
     else now = slow_path(mode);
     if (now < t_last) now = t_last; /* never backwards on this thread, across re-anchoring */
     t_last = now;
     return now;
 }
 
+#ifdef OTELC_CLOCK_TEST_TSC
+/* Tests start each case from a process that never read the clock. */
+static void clock_test_reset(void) {
+    atomic_store(&g_mode, MODE_UNKNOWN);
+    atomic_store(&g_seq, 0);
+    atomic_store(&g_origin_tsc, 0);
+    atomic_store(&g_origin_ns, 0);
+    atomic_store(&g_anchor_tsc, 0);
+    atomic_store(&g_anchor_ns, 0);
+    atomic_store(&g_mult, 0);
+    atomic_store(&g_next_anchor_tsc, 0);
+    atomic_flag_clear(&g_anchoring);
+    t_last = 0;
+}
+#endif
+
 #else
 
-uint64_t otelc_now_unix_nano(void) { return realtime_ns(); }
+uint64_t otelc_now_unix_nano(void) { return wall_ns(); }
 
 #endif

