@@ -7,10 +7,12 @@
  *   2. then converts TSC ticks with a fixed-point rate measured over that interval, from an anchor;
  *   3. re-anchors on CLOCK_REALTIME every second (and refines the rate over the longer baseline), so
  *      NTP slewing or a step of the wall clock is followed within a second;
- *   4. never goes backwards on a thread: a reading below the thread's previous one returns that one.
+ *   4. does not go backwards on a thread by up to 1 ms (re-anchoring corrects the clock by about that
+ *      much): a reading that far below the thread's previous one returns that one. A larger regression
+ *      is a real step of the wall clock and is followed.
  * Anchors are published with a sequence lock; one thread at a time re-anchors (a try-lock), the others
  * keep using the previous anchor meanwhile. Elsewhere (no invariant TSC, not x86-64, or
- * OTELC_FAST_CLOCK=false) it is plain clock_gettime(CLOCK_REALTIME).
+ * OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the same 1 ms clamp.
  *
  * Tests (tests/api/test_clock_steps.c) #include this file after defining OTELC_CLOCK_TEST_TSC,
  * OTELC_CLOCK_TEST_WALL and OTELC_CLOCK_TEST_INVARIANT as names of functions returning the fake TSC,
@@ -51,6 +53,19 @@ static uint64_t wall_ns(void) {
 #define HAVE_TSC 1
 #endif
 
+#define CLAMP_NS 1000000ull /* regressions a thread does not see; larger ones are real steps */
+static _Thread_local uint64_t t_last;
+
+/* A re-anchor may move the clock back a little (the rate is never exact); hiding that keeps span
+ * durations non-negative. A step of the wall clock back by more is followed at once: clamping it would
+ * stop this thread's clock for as long as the step. */
+static inline uint64_t clamp_on_thread(uint64_t now) {
+    uint64_t last = t_last;
+    if (__builtin_expect(now < last, 0) && last - now <= CLAMP_NS) return last;
+    t_last = now;
+    return now;
+}
+
 #ifdef HAVE_TSC
 
 enum { MODE_UNKNOWN = 0, MODE_CALIBRATING = 1, MODE_TSC = 2, MODE_SYSTEM = 3 };
@@ -63,7 +78,6 @@ static _Atomic uint64_t g_origin_tsc, g_origin_ns; /* start of the rate's baseli
 static atomic_uint g_seq;                  /* odd while the anchor below is being written */
 static _Atomic uint64_t g_anchor_tsc, g_anchor_ns, g_mult, g_next_anchor_tsc;
 static atomic_flag g_anchoring = ATOMIC_FLAG_INIT;
-static _Thread_local uint64_t t_last;
 
 static bool tsc_usable(void) {
     const char *env = getenv("OTELC_FAST_CLOCK");
@@ -164,11 +178,9 @@ uint64_t otelc_now_unix_nano(void) {
     int mode = atomic_load_explicit(&g_mode, memory_order_acquire);
     uint64_t now;
     if (__builtin_expect(mode == MODE_TSC, 1)) now = from_tsc();
-    else if (mode == MODE_SYSTEM) return wall_ns();
+    else if (mode == MODE_SYSTEM) now = wall_ns();
     else now = slow_path(mode);
-    if (now < t_last) now = t_last; /* never backwards on this thread, across re-anchoring */
-    t_last = now;
-    return now;
+    return clamp_on_thread(now);
 }
 
 #ifdef OTELC_CLOCK_TEST_TSC
@@ -189,6 +201,6 @@ static void clock_test_reset(void) {
 
 #else
 
-uint64_t otelc_now_unix_nano(void) { return wall_ns(); }
+uint64_t otelc_now_unix_nano(void) { return clamp_on_thread(wall_ns()); }
 
 #endif

@@ -141,6 +141,15 @@ static void test_rate_refined_after_slewed_calibration(void **state) {
 
 /* ---- per-thread clamp ---- */
 
+static void test_step_back_one_hour_is_followed(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    f_wall_offset -= 3600 * (int64_t)SEC;
+    run(1200 * MS, 1 * MS); /* the next anchor sees it */
+    assert_true(run(1 * SEC, 1 * MS) < 20 * US);
+}
+
 /* Re-anchoring after a 0.5 ms step back moves the clock back 0.5 ms: the thread does not see it. */
 static void test_small_regression_is_clamped(void **state) {
     (void)state;
@@ -157,11 +166,26 @@ static void test_small_regression_is_clamped(void **state) {
     }
 }
 
+static void test_system_clock_clamps_small_regressions_and_follows_steps(void **state) {
+    (void)state;
+    f_invariant = false;
+    uint64_t a = otelc_now_unix_nano();
+    assert_int_equal(atomic_load(&g_mode), MODE_SYSTEM);
+    f_wall_offset -= 500 * (int64_t)US;
+    assert_true(otelc_now_unix_nano() == a);
+    advance(600 * US);
+    assert_true(otelc_now_unix_nano() > a);
+    f_wall_offset -= 3600 * (int64_t)SEC;
+    assert_true(absdiff(otelc_now_unix_nano(), wall_truth()) < 1 * US);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_steady_clock_tracks_the_wall_clock, setup),
         cmocka_unit_test_setup(test_rate_refined_after_slewed_calibration, setup),
+        cmocka_unit_test_setup(test_step_back_one_hour_is_followed, setup),
         cmocka_unit_test_setup(test_small_regression_is_clamped, setup),
+        cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
