@@ -11,7 +11,8 @@
  *      much): a reading that far below the thread's previous one returns that one. A larger regression
  *      is a real step of the wall clock and is followed.
  * Anchors are published with a sequence lock; one thread at a time re-anchors (a try-lock), the others
- * keep using the previous anchor meanwhile. Elsewhere (no invariant TSC, not x86-64, or
+ * keep using the previous anchor meanwhile. A reader that cannot read a stable anchor within 1000 tries
+ * (the writer descheduled mid-write) answers with CLOCK_REALTIME rather than wait for it. Elsewhere (no invariant TSC, not x86-64, or
  * OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the same 1 ms clamp.
  *
  * Tests (tests/api/test_clock_steps.c) #include this file after defining OTELC_CLOCK_TEST_TSC,
@@ -72,12 +73,19 @@ enum { MODE_UNKNOWN = 0, MODE_CALIBRATING = 1, MODE_TSC = 2, MODE_SYSTEM = 3 };
 #define CALIBRATION_NS 50000000ull   /* 50 ms of CLOCK_REALTIME before trusting the rate */
 #define REANCHOR_NS 1000000000ull    /* follow the wall clock every second */
 #define SHIFT 32                     /* ns per tick as a 32.32 fixed-point number */
+#define SEQ_SPINS 1000u              /* reads of an odd sequence before answering with realtime */
 
 static atomic_int g_mode;
 static _Atomic uint64_t g_origin_tsc, g_origin_ns; /* start of the rate's baseline (written under g_anchoring) */
 static atomic_uint g_seq;                  /* odd while the anchor below is being written */
 static _Atomic uint64_t g_anchor_tsc, g_anchor_ns, g_mult, g_next_anchor_tsc;
 static atomic_flag g_anchoring = ATOMIC_FLAG_INIT;
+
+static inline void cpu_relax(void) {
+#ifdef X86_TSC
+    _mm_pause();
+#endif
+}
 
 static bool tsc_usable(void) {
     const char *env = getenv("OTELC_FAST_CLOCK");
@@ -137,9 +145,12 @@ static void anchor_now(uint64_t old_mult) {
 }
 
 static uint64_t from_tsc(void) {
-    for (;;) {
+    for (unsigned spins = 0; spins < SEQ_SPINS; spins++) {
         unsigned s1 = atomic_load_explicit(&g_seq, memory_order_acquire);
-        if (s1 & 1u) continue; /* an anchor is being written: a few instructions */
+        if (__builtin_expect(s1 & 1u, 0)) { /* an anchor is being written: a few instructions */
+            cpu_relax();
+            continue;
+        }
         uint64_t at = atomic_load_explicit(&g_anchor_tsc, memory_order_relaxed);
         uint64_t an = atomic_load_explicit(&g_anchor_ns, memory_order_relaxed);
         uint64_t mult = atomic_load_explicit(&g_mult, memory_order_relaxed);
@@ -151,6 +162,7 @@ static uint64_t from_tsc(void) {
         uint64_t delta = tsc > at ? tsc - at : 0;
         return an + (uint64_t)(((unsigned __int128)delta * mult) >> SHIFT);
     }
+    return wall_ns(); /* the writer stayed mid-write: descheduled, or gone (a fork) */
 }
 
 static uint64_t slow_path(int mode) {

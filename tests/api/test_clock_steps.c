@@ -119,6 +119,37 @@ static int setup(void **state) {
     return 0;
 }
 
+/* For the child bodies below, which must not longjmp into cmocka. */
+#define CHECK(cond)                                                                                 \
+    do {                                                                                            \
+        if (!(cond)) {                                                                              \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                \
+            return 1;                                                                               \
+        }                                                                                           \
+    } while (0)
+
+/* Runs body in a child process; the test fails if it returns nonzero or is still running after 5 s
+ * (a clock spinning forever). */
+static void expect_in_child(int (*body)(void)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) _exit(body());
+    int status = 0;
+    pid_t done = 0;
+    for (int ms = 0; ms < 5000 && done == 0; ms += 10) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0) nanosleep(&(struct timespec){0, 10 * (long)MS}, NULL);
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the clock in the child was still spinning after 5 s");
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* ---- calibration and rate ---- */
 
 static void test_steady_clock_tracks_the_wall_clock(void **state) {
@@ -179,6 +210,22 @@ static void test_system_clock_clamps_small_regressions_and_follows_steps(void **
     assert_true(absdiff(otelc_now_unix_nano(), wall_truth()) < 1 * US);
 }
 
+/* ---- a writer stuck mid-publish ---- */
+
+static int stuck_sequence_body(void) {
+    atomic_fetch_add(&g_seq, 1); /* odd, and nobody will make it even */
+    f_wall_offset += 5 * (int64_t)MS; /* so that the wall clock's answer differs from the anchor's */
+    CHECK(absdiff(otelc_now_unix_nano(), wall_truth()) < 1 * US);
+    return 0;
+}
+
+static void test_stuck_sequence_answers_with_realtime(void **state) {
+    (void)state;
+    calibrated();
+    run(200 * MS, 1 * MS);
+    expect_in_child(stuck_sequence_body);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_steady_clock_tracks_the_wall_clock, setup),
@@ -186,6 +233,7 @@ int main(void) {
         cmocka_unit_test_setup(test_step_back_one_hour_is_followed, setup),
         cmocka_unit_test_setup(test_small_regression_is_clamped, setup),
         cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
+        cmocka_unit_test_setup(test_stuck_sequence_answers_with_realtime, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
