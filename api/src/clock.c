@@ -11,14 +11,18 @@
  *      much): a reading that far below the thread's previous one returns that one. A larger regression
  *      is a real step of the wall clock and is followed.
  * Anchors are published with a sequence lock; one thread at a time re-anchors (a try-lock), the others
- * keep using the previous anchor meanwhile. A reader that cannot read a stable anchor within 1000 tries
- * (the writer descheduled mid-write) answers with CLOCK_REALTIME rather than wait for it. Elsewhere (no invariant TSC, not x86-64, or
- * OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the same 1 ms clamp.
+ * keep using the previous anchor meanwhile. A reader that cannot read a stable anchor within 1000
+ * tries (the writer descheduled mid-write) answers with CLOCK_REALTIME rather than wait for it. A
+ * pthread_atfork child handler frees the try-lock and the sequence in case fork() happened while
+ * another thread held them, and recalibrates then since the state may be half written. Elsewhere (no
+ * invariant TSC, not x86-64, or OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the
+ * same 1 ms clamp.
  *
  * Tests (tests/api/test_clock_steps.c) #include this file after defining OTELC_CLOCK_TEST_TSC,
  * OTELC_CLOCK_TEST_WALL and OTELC_CLOCK_TEST_INVARIANT as names of functions returning the fake TSC,
  * the fake CLOCK_REALTIME and whether the fake TSC is invariant: steps, jumps and preemptions cannot
  * be produced on the real clocks. The library never defines them. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,6 +84,7 @@ static _Atomic uint64_t g_origin_tsc, g_origin_ns; /* start of the rate's baseli
 static atomic_uint g_seq;                  /* odd while the anchor below is being written */
 static _Atomic uint64_t g_anchor_tsc, g_anchor_ns, g_mult, g_next_anchor_tsc;
 static atomic_flag g_anchoring = ATOMIC_FLAG_INIT;
+static bool g_atfork_registered; /* written under g_anchoring */
 
 static inline void cpu_relax(void) {
 #ifdef X86_TSC
@@ -165,10 +170,26 @@ static uint64_t from_tsc(void) {
     return wall_ns(); /* the writer stayed mid-write: descheduled, or gone (a fork) */
 }
 
+/* fork() copies the try-lock and the sequence as they were, held or odd if another thread was
+ * anchoring, and that thread does not exist in the child: free them. What it was writing may be half
+ * written, so then measure again from scratch. */
+static void clock_atfork_child(void) {
+    bool held = atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_relaxed);
+    unsigned seq = atomic_load_explicit(&g_seq, memory_order_relaxed);
+    if (held || (seq & 1u)) {
+        atomic_store_explicit(&g_seq, seq + (seq & 1u), memory_order_relaxed);
+        if (atomic_load_explicit(&g_mode, memory_order_relaxed) != MODE_SYSTEM)
+            atomic_store_explicit(&g_mode, MODE_UNKNOWN, memory_order_relaxed);
+    }
+    atomic_flag_clear_explicit(&g_anchoring, memory_order_relaxed);
+}
+
 static uint64_t slow_path(int mode) {
     if (mode == MODE_UNKNOWN) {
         if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return wall_ns();
         if (atomic_load(&g_mode) == MODE_UNKNOWN) {
+            if (!g_atfork_registered)
+                g_atfork_registered = pthread_atfork(NULL, NULL, clock_atfork_child) == 0;
             if (tsc_usable()) {
                 set_origin(read_tsc(), wall_ns());
                 atomic_store_explicit(&g_mode, MODE_CALIBRATING, memory_order_release);

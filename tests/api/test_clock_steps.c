@@ -210,6 +210,48 @@ static void test_system_clock_clamps_small_regressions_and_follows_steps(void **
     assert_true(absdiff(otelc_now_unix_nano(), wall_truth()) < 1 * US);
 }
 
+/* ---- fork() while another thread anchors ---- */
+
+/* After the parent's anchoring thread vanished mid-publish, the clock advances and gets back to the
+ * TSC (it stops reading the wall clock on every call). */
+static int advances_and_gets_back_to_the_tsc(void) {
+    uint64_t a = otelc_now_unix_nano();
+    advance(1 * MS);
+    uint64_t b = otelc_now_unix_nano();
+    CHECK(b > a);
+    run(1500 * MS, 1 * MS);
+    f_wall_reads = 0;
+    CHECK(run(500 * MS, 1 * MS) < 20 * US);
+    CHECK(f_wall_reads < 50); /* 500 readings; a re-anchor reads it at most 4 times */
+    return 0;
+}
+
+static int atfork_child_handler_body(void) {
+    atomic_flag_test_and_set(&g_anchoring);
+    atomic_fetch_add(&g_seq, 1);
+    clock_atfork_child();
+    return advances_and_gets_back_to_the_tsc();
+}
+
+static void test_atfork_child_handler_frees_a_held_anchor(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    expect_in_child(atfork_child_handler_body);
+}
+
+/* The same through a real fork(): the handler the clock registered runs in the child. */
+static void test_fork_while_another_thread_anchors(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    atomic_flag_test_and_set(&g_anchoring);
+    atomic_fetch_add(&g_seq, 1);
+    expect_in_child(advances_and_gets_back_to_the_tsc);
+    atomic_fetch_add(&g_seq, 1);
+    atomic_flag_clear(&g_anchoring);
+}
+
 /* ---- a writer stuck mid-publish ---- */
 
 static int stuck_sequence_body(void) {
@@ -233,6 +275,8 @@ int main(void) {
         cmocka_unit_test_setup(test_step_back_one_hour_is_followed, setup),
         cmocka_unit_test_setup(test_small_regression_is_clamped, setup),
         cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
+        cmocka_unit_test_setup(test_atfork_child_handler_frees_a_held_anchor, setup),
+        cmocka_unit_test_setup(test_fork_while_another_thread_anchors, setup),
         cmocka_unit_test_setup(test_stuck_sequence_answers_with_realtime, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
