@@ -4,7 +4,10 @@
  * 26 ns in a VM (two reads per span), while the CPU's invariant TSC costs about 12 ns. When the CPU
  * says its TSC is invariant (CPUID 0x80000007 EDX bit 8), the clock:
  *   1. reads CLOCK_REALTIME for the first 50 ms, remembering the (tsc, ns) pair of the first call;
- *   2. then converts TSC ticks with a fixed-point rate measured over that interval, from an anchor;
+ *   2. then converts TSC ticks with a fixed-point rate measured over that interval, from an anchor: a
+ *      (tsc, realtime) pair read as rdtsc, clock_gettime, rdtsc, keeping the midpoint of the two TSC
+ *      reads, and retried (up to 4 tries, the tightest kept) when the reads were far apart, i.e.
+ *      interrupted or preempted;
  *   3. re-anchors on CLOCK_REALTIME every second (and refines the rate over the longer baseline), so
  *      NTP slewing or a step of the wall clock is followed within a second;
  *   4. does not go backwards on a thread by up to 1 ms (re-anchoring corrects the clock by about that
@@ -78,6 +81,8 @@ enum { MODE_UNKNOWN = 0, MODE_CALIBRATING = 1, MODE_TSC = 2, MODE_SYSTEM = 3 };
 #define REANCHOR_NS 1000000000ull    /* follow the wall clock every second */
 #define SHIFT 32                     /* ns per tick as a 32.32 fixed-point number */
 #define SEQ_SPINS 1000u              /* reads of an odd sequence before answering with realtime */
+#define PAIR_TRIES 4
+#define PAIR_TIGHT_NS 1000ull        /* a (tsc, realtime) pair wider than this was interrupted */
 
 static atomic_int g_mode;
 static _Atomic uint64_t g_origin_tsc, g_origin_ns; /* start of the rate's baseline (written under g_anchoring) */
@@ -107,6 +112,29 @@ static bool tsc_usable(void) {
 #endif
 }
 
+static uint64_t ticks_for(uint64_t ns, uint64_t mult) {
+    uint64_t t = (uint64_t)(((unsigned __int128)ns << SHIFT) / mult);
+    return t ? t : 1;
+}
+
+/* The TSC at the moment CLOCK_REALTIME was read: the midpoint of a TSC read on each side, so the error
+ * is at most half the pair's width. An interrupt or preemption between the reads makes the pair wide;
+ * then it is read again, keeping the tightest. Before the rate is known (mult 0) all tries are made. */
+static void read_pair(uint64_t mult, uint64_t *tsc, uint64_t *ns) {
+    uint64_t tight = mult ? ticks_for(PAIR_TIGHT_NS, mult) : 0, best = 0;
+    for (int i = 0; i < PAIR_TRIES; i++) {
+        uint64_t t0 = read_tsc();
+        uint64_t w = wall_ns();
+        uint64_t width = read_tsc() - t0; /* huge if the thread moved to a TSC behind: never kept first */
+        if (i == 0 || width < best) {
+            best = width;
+            *tsc = t0 + width / 2;
+            *ns = w;
+        }
+        if (best <= tight) break;
+    }
+}
+
 /* Publishes a new anchor (tsc, ns) with rate mult; called by the single thread holding g_anchoring. */
 static void publish(uint64_t tsc, uint64_t ns, uint64_t mult, uint64_t ticks_per_anchor) {
     atomic_fetch_add_explicit(&g_seq, 1, memory_order_acq_rel);
@@ -132,8 +160,8 @@ static void set_origin(uint64_t tsc, uint64_t ns) {
 
 static void anchor_now(uint64_t old_mult) {
     if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return; /* someone else */
-    uint64_t tsc = read_tsc();
-    uint64_t ns = wall_ns();
+    uint64_t tsc, ns;
+    read_pair(old_mult, &tsc, &ns);
     uint64_t mult = rate_since_origin(tsc, ns);
     /* A wall-clock step (or suspend) makes the long baseline wrong: restart it here and keep the old
      * rate; while still calibrating (no old rate), just start calibrating again from here. */
@@ -142,8 +170,7 @@ static void anchor_now(uint64_t old_mult) {
         mult = old_mult;
     }
     if (mult) {
-        uint64_t ticks = (uint64_t)(((unsigned __int128)REANCHOR_NS << SHIFT) / mult);
-        publish(tsc, ns, mult, ticks ? ticks : 1);
+        publish(tsc, ns, mult, ticks_for(REANCHOR_NS, mult));
         atomic_store_explicit(&g_mode, MODE_TSC, memory_order_release);
     }
     atomic_flag_clear_explicit(&g_anchoring, memory_order_release);
@@ -191,7 +218,9 @@ static uint64_t slow_path(int mode) {
             if (!g_atfork_registered)
                 g_atfork_registered = pthread_atfork(NULL, NULL, clock_atfork_child) == 0;
             if (tsc_usable()) {
-                set_origin(read_tsc(), wall_ns());
+                uint64_t tsc, ns;
+                read_pair(0, &tsc, &ns);
+                set_origin(tsc, ns);
                 atomic_store_explicit(&g_mode, MODE_CALIBRATING, memory_order_release);
             } else {
                 atomic_store_explicit(&g_mode, MODE_SYSTEM, memory_order_release);

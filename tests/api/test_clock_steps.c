@@ -252,6 +252,31 @@ static void test_fork_while_another_thread_anchors(void **state) {
     atomic_flag_clear(&g_anchoring);
 }
 
+/* ---- anchors read with preemption ---- */
+
+/* The re-anchoring thread is preempted for 200 us between its TSC and wall-clock reads. */
+static void test_anchor_keeps_the_tight_pair(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    f_wall_delay_ns = 200 * US; /* the fast path reads no wall clock: this hits the next anchor */
+    run(600 * MS, 1 * MS);
+    assert_int_equal(f_wall_delay_ns, 0);
+    assert_true(run(500 * MS, 1 * MS) < 5 * US);
+}
+
+/* Preempted for 3 ms before and 1 ms after the wall-clock read of the calibration's first pair
+ * (whichever side of it the TSC is read): a rate error of 2% or more if kept. */
+static void test_calibration_keeps_the_tight_pair(void **state) {
+    (void)state;
+    f_wall_delay_ns = 3 * MS;
+    f_wall_after_ns = 1 * MS;
+    run(200 * MS, 1 * MS);
+    run(2 * SEC, 1 * MS);
+    assert_int_equal(atomic_load(&g_mode), MODE_TSC);
+    assert_true(run(1 * SEC, 1 * MS) < 20 * US);
+}
+
 /* ---- a writer stuck mid-publish ---- */
 
 static int stuck_sequence_body(void) {
@@ -277,6 +302,8 @@ int main(void) {
         cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
         cmocka_unit_test_setup(test_atfork_child_handler_frees_a_held_anchor, setup),
         cmocka_unit_test_setup(test_fork_while_another_thread_anchors, setup),
+        cmocka_unit_test_setup(test_anchor_keeps_the_tight_pair, setup),
+        cmocka_unit_test_setup(test_calibration_keeps_the_tight_pair, setup),
         cmocka_unit_test_setup(test_stuck_sequence_answers_with_realtime, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
