@@ -9,17 +9,19 @@
  *      reads, and retried (up to 4 tries, the tightest kept) when the reads were far apart, i.e.
  *      interrupted or preempted;
  *   3. re-anchors on CLOCK_REALTIME every second (and refines the rate over the longer baseline), so
- *      NTP slewing or a step of the wall clock is followed within a second;
+ *      NTP slewing or a step of the wall clock is followed within a second. A TSC reading below the
+ *      anchor (a thread migrated across unsynchronised sockets, a VM) re-anchors too rather than
+ *      stand still; the third time, the TSC is abandoned for CLOCK_REALTIME;
  *   4. does not go backwards on a thread by up to 1 ms (re-anchoring corrects the clock by about that
  *      much): a reading that far below the thread's previous one returns that one. A larger regression
  *      is a real step of the wall clock and is followed.
- * Anchors are published with a sequence lock; one thread at a time re-anchors (a try-lock), the others
- * keep using the previous anchor meanwhile. A reader that cannot read a stable anchor within 1000
- * tries (the writer descheduled mid-write) answers with CLOCK_REALTIME rather than wait for it. A
- * pthread_atfork child handler frees the try-lock and the sequence in case fork() happened while
- * another thread held them, and recalibrates then since the state may be half written. Elsewhere (no
- * invariant TSC, not x86-64, or OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the
- * same 1 ms clamp.
+ * Anchors are published with a sequence lock. One thread at a time re-anchors (a try-lock), and
+ * answers from its new anchor; a thread that finds the anchor due while another re-anchors, or cannot
+ * read a stable anchor within 1000 tries (the writer descheduled mid-write), answers with
+ * CLOCK_REALTIME, which is always right, only slower. A pthread_atfork child handler frees the
+ * try-lock and the sequence in case fork() happened while another thread held them, and recalibrates
+ * then since the state may be half written. Elsewhere (no invariant TSC, not x86-64, or
+ * OTELC_FAST_CLOCK=false) it is clock_gettime(CLOCK_REALTIME) with the same 1 ms clamp.
  *
  * Tests (tests/api/test_clock_steps.c) #include this file after defining OTELC_CLOCK_TEST_TSC,
  * OTELC_CLOCK_TEST_WALL and OTELC_CLOCK_TEST_INVARIANT as names of functions returning the fake TSC,
@@ -83,18 +85,31 @@ enum { MODE_UNKNOWN = 0, MODE_CALIBRATING = 1, MODE_TSC = 2, MODE_SYSTEM = 3 };
 #define SEQ_SPINS 1000u              /* reads of an odd sequence before answering with realtime */
 #define PAIR_TRIES 4
 #define PAIR_TIGHT_NS 1000ull        /* a (tsc, realtime) pair wider than this was interrupted */
+#define TSC_BACK_SLACK_NS 1000ull    /* rdtsc may run a little ahead of the loads that precede it */
+#define TSC_BACK_MAX 3u              /* TSC jumps backwards before giving up on it */
 
 static atomic_int g_mode;
 static _Atomic uint64_t g_origin_tsc, g_origin_ns; /* start of the rate's baseline (written under g_anchoring) */
-static atomic_uint g_seq;                  /* odd while the anchor below is being written */
-static _Atomic uint64_t g_anchor_tsc, g_anchor_ns, g_mult, g_next_anchor_tsc;
+/* The published anchor, under the sequence lock g_seq (odd while being written). A reading uses it
+ * while fewer than period ticks have passed since tsc; past that, or below tsc, it is due. */
+static atomic_uint g_seq;
+static _Atomic uint64_t g_anchor_tsc, g_anchor_ns, g_mult, g_period;
 static atomic_flag g_anchoring = ATOMIC_FLAG_INIT;
 static bool g_atfork_registered; /* written under g_anchoring */
+static unsigned g_tsc_backwards; /* written under g_anchoring */
+
+struct anchor {
+    uint64_t tsc, ns, mult, period;
+};
 
 static inline void cpu_relax(void) {
 #ifdef X86_TSC
     _mm_pause();
 #endif
+}
+
+static inline uint64_t scale(uint64_t ticks, uint64_t mult) {
+    return (uint64_t)(((unsigned __int128)ticks * mult) >> SHIFT);
 }
 
 static bool tsc_usable(void) {
@@ -135,13 +150,16 @@ static void read_pair(uint64_t mult, uint64_t *tsc, uint64_t *ns) {
     }
 }
 
+static bool try_lock(void) { return !atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire); }
+static void unlock(void) { atomic_flag_clear_explicit(&g_anchoring, memory_order_release); }
+
 /* Publishes a new anchor (tsc, ns) with rate mult; called by the single thread holding g_anchoring. */
-static void publish(uint64_t tsc, uint64_t ns, uint64_t mult, uint64_t ticks_per_anchor) {
+static void publish(uint64_t tsc, uint64_t ns, uint64_t mult, uint64_t period_ns) {
     atomic_fetch_add_explicit(&g_seq, 1, memory_order_acq_rel);
     atomic_store_explicit(&g_anchor_tsc, tsc, memory_order_relaxed);
     atomic_store_explicit(&g_anchor_ns, ns, memory_order_relaxed);
     atomic_store_explicit(&g_mult, mult, memory_order_relaxed);
-    atomic_store_explicit(&g_next_anchor_tsc, tsc + ticks_per_anchor, memory_order_relaxed);
+    atomic_store_explicit(&g_period, ticks_for(period_ns, mult), memory_order_relaxed);
     atomic_fetch_add_explicit(&g_seq, 1, memory_order_release);
 }
 
@@ -158,43 +176,78 @@ static void set_origin(uint64_t tsc, uint64_t ns) {
     atomic_store_explicit(&g_origin_ns, ns, memory_order_relaxed);
 }
 
-static void anchor_now(uint64_t old_mult) {
-    if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return; /* someone else */
+static void give_up(const char *why) {
+    atomic_store_explicit(&g_mode, MODE_SYSTEM, memory_order_release);
+    otelc_log(OTELC_LOG_INFO, "span clock: %s; using CLOCK_REALTIME from now on", why);
+}
+
+/* Called with g_anchoring held; old_mult is 0 at the end of calibration. */
+static void anchor_locked(uint64_t old_mult) {
+    uint64_t at = atomic_load_explicit(&g_anchor_tsc, memory_order_relaxed);
     uint64_t tsc, ns;
     read_pair(old_mult, &tsc, &ns);
+    if (old_mult && tsc < at && ++g_tsc_backwards >= TSC_BACK_MAX) {
+        give_up("the TSC went backwards repeatedly");
+        return;
+    }
     uint64_t mult = rate_since_origin(tsc, ns);
-    /* A wall-clock step (or suspend) makes the long baseline wrong: restart it here and keep the old
-     * rate; while still calibrating (no old rate), just start calibrating again from here. */
+    /* A wall-clock step (or suspend, or the TSC below the origin) makes the long baseline wrong:
+     * restart it here and keep the old rate; while still calibrating (no old rate), just start
+     * calibrating again from here. */
     if (mult == 0 || (old_mult && (mult > old_mult + old_mult / 100 || mult < old_mult - old_mult / 100))) {
         set_origin(tsc, ns);
         mult = old_mult;
     }
     if (mult) {
-        publish(tsc, ns, mult, ticks_for(REANCHOR_NS, mult));
+        publish(tsc, ns, mult, REANCHOR_NS);
         atomic_store_explicit(&g_mode, MODE_TSC, memory_order_release);
     }
-    atomic_flag_clear_explicit(&g_anchoring, memory_order_release);
 }
 
-static uint64_t from_tsc(void) {
+/* One consistent snapshot of the anchor; false when the writer kept it odd for SEQ_SPINS reads (it
+ * was descheduled mid-write), so the caller answers with realtime instead of waiting for it. */
+static inline bool read_anchor(struct anchor *a) {
     for (unsigned spins = 0; spins < SEQ_SPINS; spins++) {
-        unsigned s1 = atomic_load_explicit(&g_seq, memory_order_acquire);
-        if (__builtin_expect(s1 & 1u, 0)) { /* an anchor is being written: a few instructions */
+        unsigned s = atomic_load_explicit(&g_seq, memory_order_acquire);
+        if (__builtin_expect(s & 1u, 0)) {
             cpu_relax();
             continue;
         }
-        uint64_t at = atomic_load_explicit(&g_anchor_tsc, memory_order_relaxed);
-        uint64_t an = atomic_load_explicit(&g_anchor_ns, memory_order_relaxed);
-        uint64_t mult = atomic_load_explicit(&g_mult, memory_order_relaxed);
-        uint64_t next = atomic_load_explicit(&g_next_anchor_tsc, memory_order_relaxed);
+        a->tsc = atomic_load_explicit(&g_anchor_tsc, memory_order_relaxed);
+        a->ns = atomic_load_explicit(&g_anchor_ns, memory_order_relaxed);
+        a->mult = atomic_load_explicit(&g_mult, memory_order_relaxed);
+        a->period = atomic_load_explicit(&g_period, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&g_seq, memory_order_relaxed) != s1) continue;
-        uint64_t tsc = read_tsc();
-        if (__builtin_expect(tsc >= next, 0)) anchor_now(mult);
-        uint64_t delta = tsc > at ? tsc - at : 0;
-        return an + (uint64_t)(((unsigned __int128)delta * mult) >> SHIFT);
+        if (__builtin_expect(atomic_load_explicit(&g_seq, memory_order_relaxed) == s, 1)) return true;
     }
-    return wall_ns(); /* the writer stayed mid-write: descheduled, or gone (a fork) */
+    return false;
+}
+
+/* The anchor is due, or the TSC reads below it. Re-anchors unless another thread is at it, then
+ * answers from the newest anchor. */
+__attribute__((noinline, cold)) static uint64_t tsc_due(uint64_t tsc, uint64_t at, uint64_t an,
+                                                      uint64_t mult) {
+    /* Just below an anchor another thread published a moment ago: rdtsc ran ahead of our loads. */
+    if (tsc < at && at - tsc <= ticks_for(TSC_BACK_SLACK_NS, mult)) return an;
+    if (!try_lock()) return wall_ns();
+    /* Someone may have re-anchored (or left TSC mode) since our snapshot: then that anchor answers. */
+    if (atomic_load_explicit(&g_mode, memory_order_relaxed) == MODE_TSC &&
+        atomic_load_explicit(&g_anchor_tsc, memory_order_relaxed) == at)
+        anchor_locked(mult);
+    unlock();
+    struct anchor b;
+    if (atomic_load_explicit(&g_mode, memory_order_acquire) != MODE_TSC || !read_anchor(&b)) return wall_ns();
+    uint64_t delta = read_tsc() - b.tsc;
+    return delta < b.period ? b.ns + scale(delta, b.mult) : wall_ns();
+}
+
+static inline uint64_t tsc_now(void) {
+    struct anchor a;
+    if (__builtin_expect(!read_anchor(&a), 0)) return wall_ns();
+    uint64_t tsc = read_tsc();
+    uint64_t delta = tsc - a.tsc; /* wraps to a huge value when the TSC is below the anchor */
+    if (__builtin_expect(delta < a.period, 1)) return a.ns + scale(delta, a.mult);
+    return tsc_due(tsc, a.tsc, a.ns, a.mult); /* by value: the snapshot stays in registers */
 }
 
 /* fork() copies the try-lock and the sequence as they were, held or odd if another thread was
@@ -213,7 +266,7 @@ static void clock_atfork_child(void) {
 
 static uint64_t slow_path(int mode) {
     if (mode == MODE_UNKNOWN) {
-        if (atomic_flag_test_and_set_explicit(&g_anchoring, memory_order_acquire)) return wall_ns();
+        if (!try_lock()) return wall_ns();
         if (atomic_load(&g_mode) == MODE_UNKNOWN) {
             if (!g_atfork_registered)
                 g_atfork_registered = pthread_atfork(NULL, NULL, clock_atfork_child) == 0;
@@ -226,20 +279,23 @@ static uint64_t slow_path(int mode) {
                 atomic_store_explicit(&g_mode, MODE_SYSTEM, memory_order_release);
             }
         }
-        atomic_flag_clear_explicit(&g_anchoring, memory_order_release);
+        unlock();
         return wall_ns();
     }
     /* Calibrating: the wall clock answers until enough time has passed to measure the rate. */
     uint64_t ns = wall_ns();
     uint64_t on = atomic_load_explicit(&g_origin_ns, memory_order_relaxed);
-    if (ns < on || ns - on >= CALIBRATION_NS) anchor_now(0);
+    if ((ns < on || ns - on >= CALIBRATION_NS) && try_lock()) {
+        if (atomic_load_explicit(&g_mode, memory_order_relaxed) == MODE_CALIBRATING) anchor_locked(0);
+        unlock();
+    }
     return ns;
 }
 
 uint64_t otelc_now_unix_nano(void) {
     int mode = atomic_load_explicit(&g_mode, memory_order_acquire);
     uint64_t now;
-    if (__builtin_expect(mode == MODE_TSC, 1)) now = from_tsc();
+    if (__builtin_expect(mode == MODE_TSC, 1)) now = tsc_now();
     else if (mode == MODE_SYSTEM) now = wall_ns();
     else now = slow_path(mode);
     return clamp_on_thread(now);
@@ -255,8 +311,9 @@ static void clock_test_reset(void) {
     atomic_store(&g_anchor_tsc, 0);
     atomic_store(&g_anchor_ns, 0);
     atomic_store(&g_mult, 0);
-    atomic_store(&g_next_anchor_tsc, 0);
+    atomic_store(&g_period, 0);
     atomic_flag_clear(&g_anchoring);
+    g_tsc_backwards = 0;
     t_last = 0;
 }
 #endif

@@ -170,6 +170,35 @@ static void test_rate_refined_after_slewed_calibration(void **state) {
     assert_true(run(1 * SEC, 1 * MS) < 10 * US);
 }
 
+/* ---- TSC below the anchor ---- */
+
+static void test_tsc_backwards_does_not_freeze(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    f_tsc -= 5 * 2700000000ull; /* 5 s back */
+    uint64_t prev = otelc_now_unix_nano();
+    for (int i = 0; i < 300; i++) {
+        advance(1 * MS);
+        uint64_t now = otelc_now_unix_nano();
+        assert_true(now > prev);
+        assert_true(absdiff(now, wall_truth()) < 20 * US);
+        prev = now;
+    }
+}
+
+static void test_tsc_backwards_repeatedly_falls_back_to_realtime(void **state) {
+    (void)state;
+    calibrated();
+    for (int i = 0; i < 3; i++) {
+        run(2 * SEC, 1 * MS);
+        f_tsc -= 2700000000ull;
+        assert_true(run(10 * MS, 1 * MS) < 20 * US);
+    }
+    assert_int_equal(atomic_load(&g_mode), MODE_SYSTEM);
+    assert_true(run(1 * SEC, 1 * MS) < 1 * US);
+}
+
 /* ---- per-thread clamp ---- */
 
 static void test_step_back_one_hour_is_followed(void **state) {
@@ -293,10 +322,32 @@ static void test_stuck_sequence_answers_with_realtime(void **state) {
     expect_in_child(stuck_sequence_body);
 }
 
+/* ---- the re-anchoring thread's own answer ---- */
+
+static void test_reanchoring_thread_answers_from_the_new_anchor(void **state) {
+    (void)state;
+    calibrated();
+    run(300 * MS, 1 * MS);
+    f_wall_offset += 10 * (int64_t)MS;
+    bool reanchored = false;
+    for (int i = 0; i < 1000 && !reanchored; i++) {
+        advance(1 * MS);
+        uint64_t before = atomic_load(&g_anchor_tsc);
+        uint64_t now = otelc_now_unix_nano();
+        if (atomic_load(&g_anchor_tsc) != before) {
+            reanchored = true;
+            assert_true(absdiff(now, wall_truth()) < 20 * US);
+        }
+    }
+    assert_true(reanchored);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_steady_clock_tracks_the_wall_clock, setup),
         cmocka_unit_test_setup(test_rate_refined_after_slewed_calibration, setup),
+        cmocka_unit_test_setup(test_tsc_backwards_does_not_freeze, setup),
+        cmocka_unit_test_setup(test_tsc_backwards_repeatedly_falls_back_to_realtime, setup),
         cmocka_unit_test_setup(test_step_back_one_hour_is_followed, setup),
         cmocka_unit_test_setup(test_small_regression_is_clamped, setup),
         cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
@@ -305,6 +356,7 @@ int main(void) {
         cmocka_unit_test_setup(test_anchor_keeps_the_tight_pair, setup),
         cmocka_unit_test_setup(test_calibration_keeps_the_tight_pair, setup),
         cmocka_unit_test_setup(test_stuck_sequence_answers_with_realtime, setup),
+        cmocka_unit_test_setup(test_reanchoring_thread_answers_from_the_new_anchor, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
