@@ -158,6 +158,20 @@ static void test_steady_clock_tracks_the_wall_clock(void **state) {
     assert_true(run(10 * SEC, 1 * MS) < 1 * US);
 }
 
+/* A 2 ms step 10 ms into the first half skews it by 8%: the halves disagree, calibration is redone,
+ * and the rate is right from the start. (A single 50 ms interval would have taken a 4% error and kept
+ * it.) */
+static void test_step_during_calibration_is_measured_again(void **state) {
+    (void)state;
+    otelc_now_unix_nano();
+    advance(10 * MS);
+    f_wall_offset += 2 * MS;
+    run(200 * MS, 1 * MS);
+    assert_int_equal(atomic_load(&g_mode), MODE_TSC);
+    assert_true(run(700 * MS, 1 * MS) < 20 * US); /* before the first re-anchor */
+    assert_true(run(3 * SEC, 1 * MS) < 20 * US);
+}
+
 /* An NTP slew of 400 ppm during calibration skews both halves alike, so they agree; the re-anchors
  * refine the rate over the longer baseline until it is right. */
 static void test_rate_refined_after_slewed_calibration(void **state) {
@@ -241,13 +255,15 @@ static void test_system_clock_clamps_small_regressions_and_follows_steps(void **
 
 /* ---- fork() while another thread anchors ---- */
 
-/* After the parent's anchoring thread vanished mid-publish, the clock advances and gets back to the
- * TSC (it stops reading the wall clock on every call). */
-static int advances_and_gets_back_to_the_tsc(void) {
+/* After the parent's anchoring thread vanished mid-publish, the clock advances, gets back to the TSC
+ * (it stops reading the wall clock on every call) and re-anchors: a 10 ms step is followed. */
+static int advances_and_follows_a_step(void) {
     uint64_t a = otelc_now_unix_nano();
     advance(1 * MS);
     uint64_t b = otelc_now_unix_nano();
     CHECK(b > a);
+    run(300 * MS, 1 * MS);
+    f_wall_offset += 10 * (int64_t)MS;
     run(1500 * MS, 1 * MS);
     f_wall_reads = 0;
     CHECK(run(500 * MS, 1 * MS) < 20 * US);
@@ -259,7 +275,7 @@ static int atfork_child_handler_body(void) {
     atomic_flag_test_and_set(&g_anchoring);
     atomic_fetch_add(&g_seq, 1);
     clock_atfork_child();
-    return advances_and_gets_back_to_the_tsc();
+    return advances_and_follows_a_step();
 }
 
 static void test_atfork_child_handler_frees_a_held_anchor(void **state) {
@@ -276,9 +292,44 @@ static void test_fork_while_another_thread_anchors(void **state) {
     run(500 * MS, 1 * MS);
     atomic_flag_test_and_set(&g_anchoring);
     atomic_fetch_add(&g_seq, 1);
-    expect_in_child(advances_and_gets_back_to_the_tsc);
+    expect_in_child(advances_and_follows_a_step);
     atomic_fetch_add(&g_seq, 1);
     atomic_flag_clear(&g_anchoring);
+}
+
+/* ---- steps of the wall clock ---- */
+
+/* A 10 ms step after 5 s is followed at the next anchor, and not taken for a 0.2% rate change. */
+static void test_step_forward_is_followed_and_rate_kept(void **state) {
+    (void)state;
+    calibrated();
+    run(5 * SEC, 1 * MS);
+    f_wall_offset += 10 * (int64_t)MS;
+    run(1050 * MS, 1 * MS); /* one anchor period */
+    assert_true(run(1 * SEC, 1 * MS) < 20 * US);
+}
+
+/* Nobody reads the clock for 10 s, during which the wall clock steps 3 ms: less than the drift allowed
+ * over 10 s, so not seen as a step, but it must not be taken into the rate either (0.03%). */
+static void test_step_during_a_long_gap_does_not_skew_the_rate(void **state) {
+    (void)state;
+    calibrated();
+    run(500 * MS, 1 * MS);
+    advance(10 * SEC);
+    f_wall_offset += 3 * (int64_t)MS;
+    assert_true(run(1 * SEC, 1 * MS) < 20 * US);
+}
+
+/* The TSC rate changes by 2% (a VM moved to another host): the first anchor after it takes it for a
+ * step, the check 100 ms later disagrees again, and the clock recalibrates. */
+static void test_wrong_rate_is_recalibrated(void **state) {
+    (void)state;
+    calibrated();
+    run(3 * SEC, 1 * MS);
+    f_ticks_per_us = 2754;
+    run(2 * SEC, 1 * MS);
+    assert_int_equal(atomic_load(&g_mode), MODE_TSC);
+    assert_true(run(1 * SEC, 1 * MS) < 20 * US);
 }
 
 /* ---- anchors read with preemption ---- */
@@ -345,6 +396,7 @@ static void test_reanchoring_thread_answers_from_the_new_anchor(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_steady_clock_tracks_the_wall_clock, setup),
+        cmocka_unit_test_setup(test_step_during_calibration_is_measured_again, setup),
         cmocka_unit_test_setup(test_rate_refined_after_slewed_calibration, setup),
         cmocka_unit_test_setup(test_tsc_backwards_does_not_freeze, setup),
         cmocka_unit_test_setup(test_tsc_backwards_repeatedly_falls_back_to_realtime, setup),
@@ -353,6 +405,9 @@ int main(void) {
         cmocka_unit_test_setup(test_system_clock_clamps_small_regressions_and_follows_steps, setup),
         cmocka_unit_test_setup(test_atfork_child_handler_frees_a_held_anchor, setup),
         cmocka_unit_test_setup(test_fork_while_another_thread_anchors, setup),
+        cmocka_unit_test_setup(test_step_forward_is_followed_and_rate_kept, setup),
+        cmocka_unit_test_setup(test_step_during_a_long_gap_does_not_skew_the_rate, setup),
+        cmocka_unit_test_setup(test_wrong_rate_is_recalibrated, setup),
         cmocka_unit_test_setup(test_anchor_keeps_the_tight_pair, setup),
         cmocka_unit_test_setup(test_calibration_keeps_the_tight_pair, setup),
         cmocka_unit_test_setup(test_stuck_sequence_answers_with_realtime, setup),
