@@ -1,5 +1,6 @@
 /* Processor handle, the simple processor and the multi processor. */
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "otelc/sdk/fork.h"
@@ -162,13 +163,21 @@ static void multi_on_end(void *self, otelc_span *span, const otelc_span_data *da
     for (size_t i = 0; i < m->count; i++) otelc__processor_on_end(m->parts[i], span, data);
 }
 
+/* Timeouts run on CLOCK_MONOTONIC: the span clock follows steps of the wall clock, and an hour's step
+ * back in the middle of a shutdown must not hand a processor an hour more. */
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* Splits the remaining time between parts so the whole call honours timeout_ms. */
 static otelc_status multi_each(multi_processor *m, uint32_t timeout_ms,
                                otelc_status (*fn)(otelc_processor *, uint32_t)) {
     otelc_status worst = OTELC_OK;
-    uint64_t deadline = otelc_now_unix_nano() + (uint64_t)timeout_ms * 1000000u;
+    uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
     for (size_t i = 0; i < m->count; i++) {
-        uint64_t now = otelc_now_unix_nano();
+        uint64_t now = mono_ns();
         uint32_t left = now >= deadline ? 0 : (uint32_t)((deadline - now) / 1000000u);
         otelc_status st = fn(m->parts[i], left);
         if (st != OTELC_OK && worst == OTELC_OK) worst = st;
