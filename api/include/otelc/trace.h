@@ -142,7 +142,8 @@ OTELC_API void otelc_span_record_exception(otelc_span *span, const char *type, c
                                            const char *stacktrace, const otelc_attr *attrs,
                                            size_t count);
 
-/* Current time in Unix nanoseconds, from the same clock spans use. Thread-safe. */
+/* Current time in Unix nanoseconds, from the same clock spans use. Thread-safe. It follows the wall
+ * clock, steps included; on one thread it hides regressions of up to 1 ms (see api/src/clock.c). */
 OTELC_API uint64_t otelc_now_unix_nano(void);
 
 /* ---- Inline fast paths ----------------------------------------------------------------------------
