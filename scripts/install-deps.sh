@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev zlib1g-dev libmbedtls-dev  # OTLP/HTTP transport, gzip, certificate checks
   libcjson-dev                                 # JSON (OTLP/JSON, receiver, http_service example)
   libcmocka-dev                                # unit tests
+  valgrind                                     # leak checks of the fork tests (memcheck follows fork children)
 )
 
 missing=()

@@ -59,6 +59,7 @@ typedef struct tls_rings {
     tls_entry *v;
     unsigned n, cap;
     bool key_set;
+    struct tls_rings *next_thread, **prev_thread; /* on g_threads while key_set (under g_queues_lock) */
 } tls_rings;
 
 static _Thread_local tls_rings t_rings;
@@ -70,6 +71,9 @@ static pthread_key_t g_key;
 static _Atomic uint64_t g_next_id;
 static pthread_mutex_t g_queues_lock = PTHREAD_MUTEX_INITIALIZER;
 static span_queue *g_queues;
+/* Every thread holding a tls_rings vector: a fork child frees those of the threads it does not have
+ * (only their TLS points at them; after fork nothing else would). */
+static tls_rings *g_threads;
 
 /* Under g_queues_lock. */
 static bool queue_live(uint64_t id) {
@@ -127,6 +131,7 @@ static size_t release_all_locked(sq_ring *r) {
 static void thread_exit(void *arg) {
     tls_rings *t = arg;
     pthread_mutex_lock(&g_queues_lock);
+    if ((*t->prev_thread = t->next_thread)) t->next_thread->prev_thread = t->prev_thread;
     for (unsigned i = 0; i < t->n; i++) {
         sq_ring *r = t->v[i].r;
         if (!queue_live(t->v[i].qid)) continue; /* freed with its queue */
@@ -185,16 +190,25 @@ static sq_ring *ring_attach(span_queue *q, tls_rings *t) {
     }
     pthread_mutex_unlock(&g_queues_lock);
     if (t->n == t->cap) {
+        /* Not realloc: t->v must name a live block at every instant, since a fork child frees the
+         * vectors of the threads it lost (otelc__sq_fork_child_init) wherever they stopped. */
         unsigned cap = t->cap ? 2 * t->cap : 4;
-        tls_entry *v = otelc_realloc(t->v, cap * sizeof *v);
+        tls_entry *v = otelc_malloc(cap * sizeof *v), *old = t->v;
         if (!v) return NULL;
+        if (t->n) memcpy(v, old, t->n * sizeof *v);
         t->v = v;
         t->cap = cap;
+        otelc_free(old);
     }
     if (!t->key_set) {
         pthread_once(&g_key_once, key_init);
         pthread_setspecific(g_key, t);
         t->key_set = true;
+        pthread_mutex_lock(&g_queues_lock);
+        if ((t->next_thread = g_threads)) g_threads->prev_thread = &t->next_thread;
+        t->prev_thread = &g_threads;
+        g_threads = t;
+        pthread_mutex_unlock(&g_queues_lock);
     }
     sq_ring *r = ring_new(q);
     if (r) t->v[t->n++] = (tls_entry){q->id, r};
@@ -452,7 +466,22 @@ void otelc__sq_release_exported(span_queue *q) {
     pthread_mutex_unlock(&q->rings_lock);
 }
 
-void otelc__sq_fork_child_init(void) { pthread_mutex_init(&g_queues_lock, NULL); }
+void otelc__sq_fork_child_init(void) {
+    pthread_mutex_init(&g_queues_lock, NULL);
+    /* The other threads' TLS blocks are still mapped (their stacks are not reused before this child
+     * creates a thread): free their vectors; the rings they name are freed per queue below. */
+    tls_rings *self = &t_rings, *next;
+    for (tls_rings *t = g_threads; t; t = next) {
+        next = t->next_thread;
+        if (t != self) otelc_free(t->v);
+    }
+    g_threads = NULL;
+    if (self->key_set) {
+        self->next_thread = NULL;
+        self->prev_thread = &g_threads;
+        g_threads = self;
+    }
+}
 
 void otelc__sq_after_fork_child(span_queue *q) {
     pthread_mutex_init(&q->rings_lock, NULL);
