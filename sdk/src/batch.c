@@ -104,11 +104,6 @@ static batch *g_live;
 static atomic_uint g_fork_generation;
 static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
 
-static uint64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- shared state lifetime ---- */
 
@@ -190,7 +185,7 @@ typedef struct rate_probe {
 /* How long to nap until the queue is expected to hold a full batch; 0: the rate is too low to be worth
  * it (sleep until signalled). Updates the probe. */
 static uint64_t next_nap(batch *b, rate_probe *rp) {
-    uint64_t now = mono_ns();
+    uint64_t now = otelc__mono_ns();
     size_t e = otelc__sq_pushed(b->q);
     size_t arrived = e - rp->enq;
     uint64_t dt = now - rp->t;
@@ -217,7 +212,7 @@ static void *worker_main(void *arg) {
     batch *b = arg;
     set_timer_slack();
     struct timespec deadline;
-    rate_probe rp = {mono_ns(), otelc__sq_pushed(b->q)};
+    rate_probe rp = {otelc__mono_ns(), otelc__sq_pushed(b->q)};
     uint64_t nap_ns = 0;
     pthread_mutex_lock(&b->lock);
     deadline_after(&deadline, b->o.schedule_delay_ms);
@@ -237,7 +232,7 @@ static void *worker_main(void *arg) {
             uint64_t wait_ns = mode == W_NAPPING ? nap_ns : first_wait ? IDLE_RECHECK_NS : 0;
             first_wait = false;
             if (wait_ns) {
-                uint64_t wake_at = mono_ns() + wait_ns;
+                uint64_t wake_at = otelc__mono_ns() + wait_ns;
                 if (wake_at < ts_ns(&deadline)) {
                     until.tv_sec = (time_t)(wake_at / 1000000000ull);
                     until.tv_nsec = (long)(wake_at % 1000000000ull);
@@ -246,7 +241,7 @@ static void *worker_main(void *arg) {
             int rc = pthread_cond_timedwait(&b->wake, &b->lock, &until);
             atomic_store(&b->wstate, W_RUNNING);
             if (rc == ETIMEDOUT) {
-                if (mono_ns() >= ts_ns(&deadline)) {
+                if (otelc__mono_ns() >= ts_ns(&deadline)) {
                     timed_out = true;
                     break;
                 }
@@ -325,7 +320,7 @@ static void start_worker_or_retry_later(batch *b) {
         b->start_failed = false;
         return;
     }
-    atomic_store(&b->next_start_ns, mono_ns() + START_RETRY_NS);
+    atomic_store(&b->next_start_ns, otelc__mono_ns() + START_RETRY_NS);
     if (!b->start_failed)
         otelc_log(OTELC_LOG_WARN, "batch processor: cannot start the export thread; spans stay queued (dropped "
                                   "once the queue is full) and the start is retried every second");
@@ -335,7 +330,7 @@ static void start_worker_or_retry_later(batch *b) {
 /* A start attempt is due: the worker could not be started and the retry interval has passed. */
 static inline bool start_retry_due(batch *b) {
     uint64_t due = atomic_load_explicit(&b->next_start_ns, memory_order_relaxed);
-    return due != UINT64_MAX && mono_ns() >= due;
+    return due != UINT64_MAX && otelc__mono_ns() >= due;
 }
 
 /* Tries the due start (any thread). */
@@ -369,8 +364,8 @@ static bool push_when_full(batch *b, otelc_span *span) {
         if (st == W_EXPORTING || st == W_EXITED) return false;
         if (st == W_IDLE || st == W_NAPPING) wake_worker(b, st);
         if (deadline == 0) {
-            deadline = mono_ns() + b->yield_ns;
-        } else if (mono_ns() >= deadline) {
+            deadline = otelc__mono_ns() + b->yield_ns;
+        } else if (otelc__mono_ns() >= deadline) {
             return false;
         }
         sched_yield();

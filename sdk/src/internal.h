@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "otelc/impl/provider_impl.h"
 #include "otelc/log.h"
@@ -177,6 +178,19 @@ struct sdk_provider {
     sdk_tracer *tracers;
     struct sdk_provider *parked_next;
 };
+
+/* CLOCK_MONOTONIC in ns: every deadline and timeout runs on it (the span clock follows steps of the wall
+ * clock: an hour's step back in the middle of a shutdown must not hand a processor an hour more). */
+static inline uint64_t otelc__mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Calls fn on each of n processors with what is left of timeout_ms, so the whole call honours it;
+ * returns the first failure (processor.c: the multi processor and the provider). */
+OTELC_HIDDEN otelc_status otelc__processors_each(otelc_processor *const *ps, size_t n, uint32_t timeout_ms,
+                                                 otelc_status (*fn)(otelc_processor *, uint32_t));
 
 /* Processor dispatch used by spans (processor.c). */
 OTELC_HIDDEN void otelc__processor_on_start(otelc_processor *p, otelc_span *span, const otelc_context *parent);

@@ -1,6 +1,5 @@
 /* Processor handle, the simple processor and the multi processor. */
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 #include "otelc/sdk/fork.h"
@@ -163,29 +162,26 @@ static void multi_on_end(void *self, otelc_span *span, const otelc_span_data *da
     for (size_t i = 0; i < m->count; i++) otelc__processor_on_end(m->parts[i], span, data);
 }
 
-/* Timeouts run on CLOCK_MONOTONIC: the span clock follows steps of the wall clock, and an hour's step
- * back in the middle of a shutdown must not hand a processor an hour more. */
-static uint64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Splits the remaining time between parts so the whole call honours timeout_ms. */
-static otelc_status multi_each(multi_processor *m, uint32_t timeout_ms,
-                               otelc_status (*fn)(otelc_processor *, uint32_t)) {
+otelc_status otelc__processors_each(otelc_processor *const *ps, size_t n, uint32_t timeout_ms,
+                                    otelc_status (*fn)(otelc_processor *, uint32_t)) {
     otelc_status worst = OTELC_OK;
-    uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    for (size_t i = 0; i < m->count; i++) {
-        uint64_t now = mono_ns();
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t now = otelc__mono_ns();
         uint32_t left = now >= deadline ? 0 : (uint32_t)((deadline - now) / 1000000u);
-        otelc_status st = fn(m->parts[i], left);
+        otelc_status st = fn(ps[i], left);
         if (st != OTELC_OK && worst == OTELC_OK) worst = st;
     }
     return worst;
 }
-static otelc_status multi_flush(void *self, uint32_t t) { return multi_each(self, t, otelc_processor_force_flush); }
-static otelc_status multi_shutdown(void *self, uint32_t t) { return multi_each(self, t, otelc_processor_shutdown); }
+static otelc_status multi_flush(void *self, uint32_t t) {
+    multi_processor *m = self;
+    return otelc__processors_each(m->parts, m->count, t, otelc_processor_force_flush);
+}
+static otelc_status multi_shutdown(void *self, uint32_t t) {
+    multi_processor *m = self;
+    return otelc__processors_each(m->parts, m->count, t, otelc_processor_shutdown);
+}
 static void multi_destroy(void *self) {
     multi_processor *m = self;
     for (size_t i = 0; i < m->count; i++) otelc_processor_destroy(m->parts[i]);

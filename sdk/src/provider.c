@@ -1,6 +1,5 @@
 /* The SDK tracer provider and its tracers (one per instrumentation scope, cached). */
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 #include "otelc/sdk/provider.h"
@@ -162,42 +161,18 @@ const otelc_resource *otelc_tracer_provider_resource(const otelc_tracer_provider
     return p ? p->resource : NULL;
 }
 
-/* Timeouts run on CLOCK_MONOTONIC: the span clock follows steps of the wall clock, and an hour's step
- * back in the middle of a shutdown must not hand a processor an hour more. */
-static uint64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint32_t ms_left(uint64_t deadline) {
-    uint64_t now = mono_ns();
-    return now >= deadline ? 0 : (uint32_t)((deadline - now) / 1000000u);
-}
-
 otelc_status otelc_tracer_provider_force_flush(otelc_tracer_provider *base, uint32_t timeout_ms) {
     sdk_provider *p = as_sdk(base);
     if (!p) return OTELC_ERR_INVALID_ARGUMENT;
     if (atomic_load(&p->shut_down)) return OTELC_ERR_ALREADY_SHUTDOWN;
-    uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    otelc_status worst = OTELC_OK;
-    for (size_t i = 0; i < p->processor_count; i++) {
-        otelc_status st = otelc_processor_force_flush(p->processors[i], ms_left(deadline));
-        if (st != OTELC_OK && worst == OTELC_OK) worst = st;
-    }
-    return worst;
+    return otelc__processors_each(p->processors, p->processor_count, timeout_ms, otelc_processor_force_flush);
 }
 
 otelc_status otelc_tracer_provider_shutdown(otelc_tracer_provider *base, uint32_t timeout_ms) {
     sdk_provider *p = as_sdk(base);
     if (!p) return OTELC_ERR_INVALID_ARGUMENT;
     if (atomic_exchange(&p->shut_down, true)) return OTELC_OK;
-    uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    otelc_status worst = OTELC_OK;
-    for (size_t i = 0; i < p->processor_count; i++) {
-        otelc_status st = otelc_processor_shutdown(p->processors[i], ms_left(deadline));
-        if (st != OTELC_OK && worst == OTELC_OK) worst = st;
-    }
+    otelc_status worst = otelc__processors_each(p->processors, p->processor_count, timeout_ms, otelc_processor_shutdown);
     p->shutdown_result = worst;
     return worst;
 }
