@@ -402,24 +402,6 @@ static void test_yield_env(void **state) {
     unsetenv("OTELC_BSP_FULL_QUEUE_YIELD_US");
 }
 
-/* Waits up to ms for the exporter to have received n spans; false on timeout. */
-static bool rec_wait_count_for(rec_exporter *r, size_t n, int ms) {
-    struct timespec dl;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&r->lock);
-    int rc = 0;
-    while (r->count < n && rc == 0) rc = pthread_cond_timedwait(&r->cond, &r->lock, &dl);
-    bool ok = r->count >= n;
-    pthread_mutex_unlock(&r->lock);
-    return ok;
-}
-
 /* Batch 1, schedule delay 1 h: each span, ended just after the previous one's export (as the worker goes
  * back to sleep), must wake the worker. A push in flight when the worker looked at the queue (room taken,
  * span not yet visible) was once missed: the worker slept on, and the span waited for the delay. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -142,6 +143,23 @@ static inline void rec_wait_count(rec_exporter *r, size_t n) {
     pthread_mutex_lock(&r->lock);
     while (r->count < n) pthread_cond_wait(&r->cond, &r->lock);
     pthread_mutex_unlock(&r->lock);
+}
+/* Waits up to ms for the exporter to have received n spans; false on timeout. */
+static inline bool rec_wait_count_for(rec_exporter *r, size_t n, int ms) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&r->lock);
+    int rc = 0;
+    while (r->count < n && rc == 0) rc = pthread_cond_timedwait(&r->cond, &r->lock, &dl);
+    bool ok = r->count >= n;
+    pthread_mutex_unlock(&r->lock);
+    return ok;
 }
 static inline void rec_wait_in_export(rec_exporter *r) {
     pthread_mutex_lock(&r->lock);
